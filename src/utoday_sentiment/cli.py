@@ -1,0 +1,238 @@
+"""The `utoday-sentiment` command: the pipeline from a terminal, on a laptop or a server."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from contextlib import closing
+from datetime import datetime
+from typing import Any
+
+from . import __version__
+from .config import Settings, load_dotenv_file, load_settings
+from .errors import UtodayError
+
+log = logging.getLogger("utoday_sentiment")
+PROG = "utoday-sentiment"
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2, like every other expected failure
+        self.exit(2, f"{self.prog}: error: {message} (see `{PROG} --help`)\n")
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be 0 or more")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    value = _non_negative_int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be 1 or more")
+    return value
+
+
+def build_parser() -> ArgumentParser:
+    parser = ArgumentParser(
+        prog=PROG,
+        description="Collect U.Today headlines into PostgreSQL and label their sentiment.",
+        epilog="Settings come from the environment or a .env file; see .env.example.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sub.add_parser("migrate", help="apply pending database migrations")
+
+    def add_scrape_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--from-page",
+            type=_non_negative_int,
+            metavar="A",
+            help="backfill: first listing page to fetch (0 = newest)",
+        )
+        p.add_argument(
+            "--to-page",
+            type=_non_negative_int,
+            metavar="B",
+            help="backfill: last listing page to fetch (inclusive)",
+        )
+        p.add_argument(
+            "--max-pages",
+            type=_positive_int,
+            metavar="N",
+            help="daily mode: fetch at most N pages (default UTODAY_MAX_PAGES, 5)",
+        )
+
+    scrape = sub.add_parser("scrape", help="fetch new headlines into the database")
+    add_scrape_options(scrape)
+
+    status = sub.add_parser("status", help="show what the database holds")
+    status.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+    run = sub.add_parser("run", help="migrate, then scrape (the daily job)")
+    add_scrape_options(run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if (args.command in ("scrape", "run")) and (args.from_page is None) != (args.to_page is None):
+        parser.error("--from-page and --to-page go together")
+    if getattr(args, "from_page", None) is not None and args.max_pages is not None:
+        parser.error("--max-pages is for daily mode; a backfill takes --from-page and --to-page")
+    try:
+        load_dotenv_file()
+        settings = load_settings()
+        _configure_logging(settings)
+        return COMMANDS[args.command](args, settings)
+    except UtodayError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted; everything committed before it is kept", file=sys.stderr)
+        return 130
+
+
+def _configure_logging(settings: Settings) -> None:
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if getattr(h, "_utoday", False)]:
+        root.removeHandler(old)  # main() may run more than once in a process (tests, invoke)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    handler._utoday = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)
+    # urllib3 logs each retry with its whole exception chain; the final one-line error says enough.
+    logging.getLogger("urllib3").setLevel(logging.ERROR)
+    log.setLevel(settings.log_level)
+
+
+def _database_url(settings: Settings) -> str:
+    if settings.database_url:
+        return settings.database_url
+    from . import embedded
+
+    url, data_dir = embedded.start(settings.data_dir)
+    print(
+        f"database: embedded PostgreSQL, data in {data_dir} "
+        "(set DATABASE_URL to use another server)",
+        file=sys.stderr,
+    )
+    return url
+
+
+def _connect(settings: Settings):  # type: ignore[no-untyped-def]
+    from .db import connect
+
+    return connect(_database_url(settings))
+
+
+def _migrate(conn: Any) -> str:
+    from .migrate import migrate
+
+    applied = migrate(conn)
+    if applied:
+        return f"migrate: applied {', '.join(applied)}; schema up to date"
+    return "migrate: schema up to date, nothing to apply"
+
+
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    with closing(_connect(settings)) as conn:
+        print(_migrate(conn))
+    return 0
+
+
+def _scrape(args: argparse.Namespace, settings: Settings, conn: Any) -> str:
+    from .pipeline import scrape_titles
+    from .scraper import SiteClient
+
+    backfill = args.from_page is not None
+    planned = (
+        (args.to_page - args.from_page + 1) if backfill else (args.max_pages or settings.max_pages)
+    )
+    progress = _progress(total=planned, unit="page", desc="scrape")
+    client = SiteClient(settings)
+    try:
+        summary = scrape_titles(
+            conn,
+            client,
+            settings,
+            from_page=args.from_page,
+            to_page=args.to_page,
+            max_pages=args.max_pages,
+            on_page=lambda number, page, new: progress.update(1),
+        )
+    finally:
+        progress.close()
+        client.close()
+    return summary.line()
+
+
+def cmd_scrape(args: argparse.Namespace, settings: Settings) -> int:
+    with closing(_connect(settings)) as conn:
+        from .migrate import migrate
+
+        migrate(conn)
+        print(_scrape(args, settings, conn))
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    with closing(_connect(settings)) as conn:
+        print(_migrate(conn))
+        print(_scrape(args, settings, conn))
+    return 0
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    from .db import title_status
+
+    with closing(_connect(settings)) as conn:
+        status = title_status(conn)
+    if args.json:
+        print(json.dumps({k: _iso(v) for k, v in status.items()}, indent=2, sort_keys=True))
+        return 0
+    width = max(len(k) for k in status) + 1
+    for key, value in status.items():
+        shown = "-" if value is None else _iso(value)
+        print(f"{(key.replace('_', ' ') + ':').ljust(width + 1)} {shown}")
+    return 0
+
+
+def _progress(*, total: int, unit: str, desc: str) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(
+        total=total,
+        unit=unit,
+        desc=desc,
+        file=sys.stderr,
+        leave=False,
+        disable=not sys.stderr.isatty(),
+    )
+
+
+COMMANDS = {
+    "migrate": cmd_migrate,
+    "scrape": cmd_scrape,
+    "status": cmd_status,
+    "run": cmd_run,
+}
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

