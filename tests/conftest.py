@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import psycopg2
 import pytest
 
-from tests.fakes import FakeSite
+from tests.fakes import FakeHF, FakeSite
 
 ENV_PREFIXES = ("UTODAY_", "HF_", "DATABASE_URL", "LOG_LEVEL", "POWERTOOLS_", "AWS_")
 
@@ -184,6 +184,16 @@ def site() -> Iterator[FakeSite]:
     """An imitation of U.Today on 127.0.0.1, serving what each test tells it to."""
     fake = FakeSite()
     fake.start()
+    try:
+        yield fake
+    finally:
+        fake.stop()
+
+
+@pytest.fixture
+def hf() -> Iterator[FakeHF]:
+    """An imitation of the Hugging Face Inference API on 127.0.0.1."""
+    fake = FakeHF().start()
     try:
         yield fake
     finally:

@@ -7,6 +7,7 @@ client's timeouts, retries, size cap and content-type checks run for real.
 from __future__ import annotations
 
 import html
+import json
 import threading
 import time
 from dataclasses import dataclass, field
@@ -188,3 +189,110 @@ def listing_page(items: list[Article], *, relative_links: bool = True) -> str:
 </body>
 </html>
 """
+
+
+# ---------------------------------------------------------------------------------------------
+# Hugging Face Inference API
+
+
+def fake_scores(text: str) -> list[dict[str, float | str]]:
+    """Deterministic, plausible scores for a title, sorted highest first like the real API."""
+    lowered = text.lower()
+    if any(w in lowered for w in ("slips", "crash", "plunge", "hack", "drop")):
+        top = "negative"
+    elif any(w in lowered for w in ("climb", "surge", "bull", "golden cross", "flips")):
+        top = "positive"
+    else:
+        top = "neutral"
+    others = [name for name in ("negative", "neutral", "positive") if name != top]
+    spread = (sum(map(ord, text)) % 50) / 1000  # 0.000 .. 0.049
+    return [
+        {"label": top, "score": round(0.90 + spread, 4)},
+        {"label": others[0], "score": round(0.07 - spread, 4)},
+        {"label": others[1], "score": 0.03},
+    ]
+
+
+class FakeHF:
+    """An imitation of the Inference API on 127.0.0.1.
+
+    Answers each batch with one result list per input (fake_scores). `script` queues raw replies
+    (Reply objects) served before the default behaviour; `reject` makes any batch holding a title
+    that contains that text answer 400, as the service does when the backend fails on an input.
+    `latency` and `per_input` (seconds) simulate the service's speed.
+    """
+
+    def __init__(self, *, latency: float = 0.0, per_input: float = 0.0) -> None:
+        self.latency, self.per_input = latency, per_input
+        self.script: list[Reply] = []
+        self.reject: str | None = None
+        self.batches: list[list[str]] = []  # the inputs of every request, in arrival order
+        self.headers: list[dict[str, str]] = []
+        self._lock = threading.Lock()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", 0))
+                raw = self.rfile.read(length)
+                try:
+                    inputs = json.loads(raw)["inputs"]
+                    inputs = inputs if isinstance(inputs, list) else [inputs]
+                except (ValueError, KeyError, TypeError):
+                    inputs = []
+                with fake._lock:
+                    fake.batches.append(inputs)
+                    fake.headers.append(dict(self.headers.items()))
+                    reply = fake.script.pop(0) if fake.script else None
+                    reject = fake.reject
+                if reply is None:
+                    if reject and any(reject in text for text in inputs):
+                        reply = Reply(
+                            '{"error": "backend failed on an input"}', 400, "application/json"
+                        )
+                    else:
+                        body = json.dumps([fake_scores(text) for text in inputs])
+                        reply = Reply(
+                            body,
+                            200,
+                            "application/json",
+                            delay=fake.latency + fake.per_input * len(inputs),
+                        )
+                if reply.delay:
+                    time.sleep(reply.delay)
+                body = reply.encoded()
+                try:
+                    self.send_response(reply.status)
+                    self.send_header("Content-Type", reply.content_type)
+                    self.send_header("Content-Length", str(len(body)))
+                    for name, value in reply.headers.items():
+                        self.send_header(name, value)
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/models/fake-model"
+
+    def inputs(self) -> list[str]:
+        return [text for batch in self.batches for text in batch]
+
+    def start(self) -> FakeHF:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()

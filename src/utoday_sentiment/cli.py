@@ -13,7 +13,7 @@ from typing import Any
 
 from . import __version__
 from .config import Settings, load_dotenv_file, load_settings
-from .errors import UtodayError
+from .errors import ConfigError, DatabaseError, SiteError, UtodayError
 
 log = logging.getLogger("utoday_sentiment")
 PROG = "utoday-sentiment"
@@ -38,6 +38,23 @@ def _positive_int(text: str) -> int:
     value = _non_negative_int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text!r} must be 1 or more")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} must be more than 0")
+    return value
+
+
+def _batch_size(text: str) -> int:
+    value = _positive_int(text)
+    if value > 256:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at most 256")
     return value
 
 
@@ -78,8 +95,44 @@ def build_parser() -> ArgumentParser:
     status = sub.add_parser("status", help="show what the database holds")
     status.add_argument("--json", action="store_true", help="print JSON instead of text")
 
-    run = sub.add_parser("run", help="migrate, then scrape (the daily job)")
+    def add_label_options(p: argparse.ArgumentParser, *, limit_flag: str = "--limit") -> None:
+        p.add_argument(
+            limit_flag,
+            dest="limit",
+            type=_positive_int,
+            metavar="N",
+            help="label at most N titles (default: all that await a label)",
+        )
+        p.add_argument(
+            "--batch-size",
+            type=_batch_size,
+            metavar="B",
+            help="titles per API request (default HF_BATCH_SIZE, 32)",
+        )
+        p.add_argument(
+            "--max-seconds",
+            type=_positive_float,
+            metavar="S",
+            help="stop cleanly after about S seconds (default: no limit)",
+        )
+
+    label = sub.add_parser(
+        "label",
+        help="label titles that await a sentiment (needs HF_API_TOKEN)",
+        description="Send titles without a sentiment to the Hugging Face Inference API, newest "
+        "first, and store the labels. Needs HF_API_TOKEN: a Hugging Face fine-grained token with "
+        "the 'Make calls to Inference Providers' permission.",
+    )
+    add_label_options(label)
+    label.add_argument(
+        "--relabel",
+        action="store_true",
+        help="relabel titles labelled by another model than HF_MODEL",
+    )
+
+    run = sub.add_parser("run", help="migrate, scrape, then label (the daily job)")
     add_scrape_options(run)
+    add_label_options(run, limit_flag="--label-limit")
     return parser
 
 
@@ -103,11 +156,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever sys.stderr is when a record is emitted (it may be swapped meanwhile)."""
+
+    @property  # type: ignore[override]
+    def stream(self):  # type: ignore[no-untyped-def]
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:  # type: ignore[no-untyped-def]
+        pass
+
+
 def _configure_logging(settings: Settings) -> None:
     root = logging.getLogger()
     for old in [h for h in root.handlers if getattr(h, "_utoday", False)]:
         root.removeHandler(old)  # main() may run more than once in a process (tests, invoke)
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StderrHandler()
     handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
     handler._utoday = True  # type: ignore[attr-defined]
     root.addHandler(handler)
@@ -187,11 +252,76 @@ def cmd_scrape(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _awaiting_labels_line(conn: Any, settings: Settings) -> str:
+    from .db import count_pending
+
+    pending = count_pending(conn, model=settings.hf_model)
+    return (
+        f"{pending} title{'' if pending == 1 else 's'} await labels; set HF_API_TOKEN (a Hugging "
+        "Face token with the Inference Providers permission) in the environment or .env, then "
+        f"run `{PROG} label`"
+    )
+
+
+def _label(args: argparse.Namespace, settings: Settings, conn: Any) -> str:
+    from .db import count_pending
+    from .deadline import Deadline
+    from .pipeline import label_titles
+    from .sentiment import HFClient
+
+    relabel = getattr(args, "relabel", False)
+    pending = count_pending(conn, model=settings.hf_model, relabel=relabel)
+    total = pending if args.limit is None else min(pending, args.limit)
+    progress = _progress(total=total, unit="title", desc="label")
+    client = HFClient(settings)
+    try:
+        summary = label_titles(
+            conn,
+            client,
+            settings,
+            limit=args.limit,
+            batch_size=args.batch_size,
+            relabel=relabel,
+            deadline=Deadline(args.max_seconds),
+            on_batch=progress.update,
+        )
+    except UtodayError as exc:
+        partial = getattr(exc, "summary", None)
+        if partial is not None:  # what was stored before the stop, then the error line
+            progress.close()
+            print(partial.line())
+        raise
+    finally:
+        progress.close()
+        client.close()
+    return summary.line()
+
+
+def cmd_label(args: argparse.Namespace, settings: Settings) -> int:
+    with closing(_connect(settings)) as conn:
+        from .migrate import migrate
+
+        migrate(conn)
+        if not settings.hf_api_token:
+            raise ConfigError(_awaiting_labels_line(conn, settings))
+        print(_label(args, settings, conn))
+    return 0
+
+
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     with closing(_connect(settings)) as conn:
         print(_migrate(conn))
-        print(_scrape(args, settings, conn))
-    return 0
+        scrape_error: UtodayError | None = None
+        try:
+            print(_scrape(args, settings, conn))
+        except SiteError as exc:  # the site is down or changed: still label what is stored
+            print(f"{PROG}: error: {exc}", file=sys.stderr)
+            scrape_error = exc
+        if settings.hf_api_token:
+            print(_label(args, settings, conn))
+        else:
+            print(f"label: skipped; {_awaiting_labels_line(conn, settings)}")
+    return scrape_error.exit_code if scrape_error else 0
 
 
 def _iso(value: Any) -> Any:
@@ -200,16 +330,28 @@ def _iso(value: Any) -> Any:
 
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     from .db import title_status
+    from .migrate import pending
 
     with closing(_connect(settings)) as conn:
+        behind = pending(conn)
+        if behind:
+            raise DatabaseError(
+                f"the database schema is behind this version ({', '.join(behind)} not applied); "
+                f"run `{PROG} migrate`"
+            )
         status = title_status(conn)
     if args.json:
         print(json.dumps({k: _iso(v) for k, v in status.items()}, indent=2, sort_keys=True))
         return 0
-    width = max(len(k) for k in status) + 1
+    width = max(len(k) for k in status) + 2
     for key, value in status.items():
-        shown = "-" if value is None else _iso(value)
-        print(f"{(key.replace('_', ' ') + ':').ljust(width + 1)} {shown}")
+        if value is None:
+            shown = "-"
+        elif key.endswith("_share"):
+            shown = f"{value:.1%}"
+        else:
+            shown = _iso(value)
+        print(f"{(key.replace('_', ' ') + ':').ljust(width)} {shown}")
     return 0
 
 
@@ -230,6 +372,7 @@ COMMANDS = {
     "migrate": cmd_migrate,
     "scrape": cmd_scrape,
     "status": cmd_status,
+    "label": cmd_label,
     "run": cmd_run,
 }
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit
@@ -17,6 +17,10 @@ from . import __version__
 from .errors import ConfigError
 
 T = TypeVar("T")
+
+DEFAULT_HF_MODEL = "mrm8488/distilroberta-finetuned-financial-news-sentiment-analysis"
+HF_ROUTER = "https://router.huggingface.co/hf-inference/models/"
+SENTIMENTS = ("negative", "neutral", "positive")
 
 DEFAULT_USER_AGENT = (
     f"utoday-sentiment/{__version__} (daily headline sentiment collector; one page at a time)"
@@ -37,6 +41,22 @@ class Settings:
     http_retries: int = 3
     max_page_bytes: int = 5_000_000
     log_level: str = "INFO"
+    hf_api_token: str | None = field(default=None, repr=False)
+    hf_model: str = DEFAULT_HF_MODEL
+    hf_api_url: str | None = None  # None: the router URL for hf_model
+    hf_batch_size: int = 32
+    hf_timeout: float = 30.0
+    hf_max_retries: int = 4
+    hf_label_map: dict[str, str] | None = None  # model label (lower case) -> sentiment
+
+    @property
+    def hf_url(self) -> str:
+        return self.hf_api_url or HF_ROUTER + self.hf_model
+
+    @property
+    def label_map(self) -> dict[str, str]:
+        """Model label (lower case) -> one of SENTIMENTS. Default: the three names themselves."""
+        return self.hf_label_map or {name: name for name in SENTIMENTS}
 
     @property
     def listing_url(self) -> str:
@@ -120,6 +140,20 @@ def _http_url(raw: str) -> str:
     return raw.rstrip("/")
 
 
+def _full_url(raw: str) -> str:
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.fragment:
+        raise ValueError
+    return raw
+
+
+def _batch_size(raw: str) -> int:
+    value = _positive_int(raw)
+    if value > 256:
+        raise ValueError
+    return value
+
+
 def _path(raw: str) -> str:
     if not raw.startswith("/") or "?" in raw or "#" in raw:
         raise ValueError
@@ -138,6 +172,27 @@ def _log_level(raw: str) -> str:
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
         raise ValueError
     return level
+
+
+def _label_map(raw: str) -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    for entry in raw.split(","):
+        if not entry.strip():
+            continue
+        label, sep, sentiment = entry.partition("=")
+        label, sentiment = label.strip().lower(), sentiment.strip().lower()
+        if not sep or not label or sentiment not in SENTIMENTS or label in mapping:
+            raise ValueError
+        mapping[label] = sentiment
+    if not mapping:
+        raise ValueError
+    return mapping
+
+
+def _model_id(raw: str) -> str:
+    if any(ch.isspace() for ch in raw) or raw.startswith("/") or raw.endswith("/"):
+        raise ValueError
+    return raw
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
@@ -218,5 +273,49 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             Settings.log_level,
             _log_level,
             "use one of DEBUG, INFO, WARNING, ERROR, CRITICAL",
+        ),
+        hf_api_token=_get(env, "HF_API_TOKEN"),
+        hf_model=_parse(
+            env,
+            "HF_MODEL",
+            Settings.hf_model,
+            _model_id,
+            "use a Hugging Face model id such as " + DEFAULT_HF_MODEL,
+        ),
+        hf_api_url=_parse(
+            env,
+            "HF_API_URL",
+            None,
+            _full_url,
+            "use the full https URL of the endpoint, such as " + HF_ROUTER + DEFAULT_HF_MODEL,
+        ),
+        hf_batch_size=_parse(
+            env,
+            "HF_BATCH_SIZE",
+            Settings.hf_batch_size,
+            _batch_size,
+            "use a whole number from 1 to 256, such as 32",
+        ),
+        hf_timeout=_parse(
+            env,
+            "HF_TIMEOUT",
+            Settings.hf_timeout,
+            _positive_float,
+            "use a number of seconds > 0, such as 30",
+        ),
+        hf_max_retries=_parse(
+            env,
+            "HF_MAX_RETRIES",
+            Settings.hf_max_retries,
+            _non_negative_int,
+            "use a whole number >= 0, such as 4",
+        ),
+        hf_label_map=_parse(
+            env,
+            "HF_LABEL_MAP",
+            None,
+            _label_map,
+            "use comma-separated label=sentiment pairs, each sentiment one of positive, "
+            "neutral, negative, such as Bullish=positive,Bearish=negative,Neutral=neutral",
         ),
     )

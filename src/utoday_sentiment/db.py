@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -124,19 +125,139 @@ def insert_titles(conn: Connection, titles: Iterable[Title]) -> list[str]:
 
 
 def title_status(conn: Connection) -> dict[str, Any]:
-    """Counts and freshness of the `titles` table (read-only)."""
+    """Counts, sentiment shares and freshness of the `titles` table (read-only)."""
     try:
         with translate_errors("reading the status"), conn.cursor() as cur:
-            cur.execute("SELECT count(*), max(published_at), max(scraped_at) FROM titles")
-            total, newest_published, newest_scraped = cur.fetchone()
+            cur.execute(
+                "SELECT count(*),"
+                " count(*) FILTER (WHERE sentiment IS NOT NULL),"
+                " count(*) FILTER (WHERE sentiment IS NULL AND label_attempts < %(max)s),"
+                " count(*) FILTER (WHERE sentiment IS NULL AND label_attempts >= %(max)s),"
+                " count(*) FILTER (WHERE sentiment = 'positive'),"
+                " count(*) FILTER (WHERE sentiment = 'neutral'),"
+                " count(*) FILTER (WHERE sentiment = 'negative'),"
+                " max(published_at), max(scraped_at), max(labelled_at)"
+                " FROM titles",
+                {"max": MAX_LABEL_ATTEMPTS},
+            )
+            row = cur.fetchone()
         conn.rollback()
     except BaseException:
         _rollback_quietly(conn)
         raise
+    total, labelled, unlabelled, failed, positive, neutral, negative = row[:7]
+
+    def share(n: int) -> float | None:
+        return round(n / labelled, 4) if labelled else None
+
     return {
         "titles": total,
-        "labelled": 0,
-        "unlabelled": total,
-        "newest_published_at": newest_published,
-        "newest_scraped_at": newest_scraped,
+        "labelled": labelled,
+        "unlabelled": unlabelled,
+        "failed": failed,
+        "positive_share": share(positive),
+        "neutral_share": share(neutral),
+        "negative_share": share(negative),
+        "newest_published_at": row[7],
+        "newest_scraped_at": row[8],
+        "newest_labelled_at": row[9],
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# labels
+
+# After this many refusals (HTTP 400) a title is no longer sent; it stays unlabelled with a reason.
+MAX_LABEL_ATTEMPTS = 3
+
+# Awaiting a label: not refused too often, not refused earlier in this run, and either without a
+# sentiment or (relabel) labelled by another model than the configured one.
+_CLAIM_SQL = """
+SELECT id, title FROM titles
+WHERE label_attempts < %(max)s AND id <> ALL(%(skip)s::bigint[])
+  AND CASE WHEN %(relabel)s THEN sentiment_model IS DISTINCT FROM %(model)s
+           ELSE sentiment IS NULL END
+ORDER BY published_at DESC NULLS LAST, id DESC
+LIMIT %(size)s
+FOR UPDATE SKIP LOCKED
+"""
+_COUNT_PENDING_SQL = """
+SELECT count(*) FROM titles
+WHERE label_attempts < %(max)s AND id <> ALL(%(skip)s::bigint[])
+  AND CASE WHEN %(relabel)s THEN sentiment_model IS DISTINCT FROM %(model)s
+           ELSE sentiment IS NULL END
+"""
+
+
+def _pending_params(model: str, relabel: bool, skip: Iterable[int]) -> dict[str, Any]:
+    return {"max": MAX_LABEL_ATTEMPTS, "skip": list(skip), "relabel": relabel, "model": model}
+
+
+def claim_batch(
+    conn: Connection, size: int, *, model: str, relabel: bool = False, skip: Iterable[int] = ()
+) -> list[tuple[int, str]]:
+    """Lock up to `size` titles awaiting a label, newest first, and return (id, title) pairs.
+
+    Opens a transaction that holds the row locks until `store_labels` commits it (or a rollback);
+    other labellers skip the locked rows, so no row is labelled twice and none is skipped.
+    `relabel`: titles labelled by another model than `model` (or not at all).
+    `skip`: ids this run already saw refused, so one run does not send them again.
+    """
+    with translate_errors("claiming titles to label"), conn.cursor() as cur:
+        cur.execute(_CLAIM_SQL, {**_pending_params(model, relabel, skip), "size": size})
+        return cur.fetchall()
+
+
+def store_labels(
+    conn: Connection,
+    labels: Iterable[tuple[int, str, float, dict[str, float]]],
+    refused: Iterable[tuple[int, str]],
+    *,
+    model: str,
+) -> None:
+    """Write a claimed batch's labels in one statement, record refusals, and commit."""
+    label_rows = [(i, s, score, json.dumps(scores), model) for i, s, score, scores in labels]
+    refused_rows = list(refused)
+    try:
+        with translate_errors("storing labels"), conn.cursor() as cur:
+            if label_rows:
+                psycopg2.extras.execute_values(
+                    cur,
+                    "UPDATE titles AS t SET sentiment = v.sentiment, sentiment_score = v.score,"
+                    " sentiment_scores = v.scores, sentiment_model = v.model,"
+                    " labelled_at = now(), label_attempts = 0, label_error = NULL"
+                    " FROM (VALUES %s) AS v(id, sentiment, score, scores, model)"
+                    " WHERE t.id = v.id",
+                    label_rows,
+                    template="(%s::bigint, %s::text, %s::float8, %s::jsonb, %s::text)",
+                    page_size=max(len(label_rows), 1),
+                )
+            if refused_rows:
+                psycopg2.extras.execute_values(
+                    cur,
+                    "UPDATE titles AS t SET label_attempts = t.label_attempts + 1,"
+                    " label_error = v.error"
+                    " FROM (VALUES %s) AS v(id, error) WHERE t.id = v.id",
+                    refused_rows,
+                    template="(%s::bigint, %s::text)",
+                    page_size=max(len(refused_rows), 1),
+                )
+            conn.commit()
+    except BaseException:
+        _rollback_quietly(conn)
+        raise
+
+
+def release(conn: Connection) -> None:
+    """Give back a claimed batch unchanged."""
+    _rollback_quietly(conn)
+
+
+def count_pending(
+    conn: Connection, *, model: str, relabel: bool = False, skip: Iterable[int] = ()
+) -> int:
+    with translate_errors("counting titles to label"), conn.cursor() as cur:
+        cur.execute(_COUNT_PENDING_SQL, _pending_params(model, relabel, skip))
+        (count,) = cur.fetchone()
+    conn.rollback()
+    return count

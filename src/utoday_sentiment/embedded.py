@@ -52,7 +52,7 @@ def start(data_dir: Path | None = None) -> tuple[str, Path]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # platformdirs' XDG_RUNTIME_DIR notice
             server = _servers.get(data_dir) or module.get_server(data_dir, cleanup_mode="stop")
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - the packages raise plain exceptions of many kinds
         raise DatabaseError(
             f"could not start the embedded PostgreSQL in {data_dir} ({str(exc).strip()[:200]}); "
             "set UTODAY_DATA_DIR to a writable folder or DATABASE_URL to a running server"

@@ -69,6 +69,20 @@ def load_migrations(directory: Path | None = None) -> list[Migration]:
     return [found[number] for number in sorted(found)]
 
 
+def pending(conn: Connection, migrations: list[Migration] | None = None) -> list[str]:
+    """Names of the migrations not yet applied to this database (read-only)."""
+    migrations = load_migrations() if migrations is None else migrations
+    with translate_errors("reading the applied migrations"), conn.cursor() as cur:
+        cur.execute("SELECT to_regclass('schema_migrations') IS NOT NULL")
+        (exists,) = cur.fetchone()
+        applied: set[str] = set()
+        if exists:
+            cur.execute("SELECT name FROM schema_migrations")
+            applied = {name for (name,) in cur.fetchall()}
+    conn.rollback()
+    return [m.name for m in migrations if m.name not in applied]
+
+
 def migrate(conn: Connection, migrations: list[Migration] | None = None) -> list[str]:
     """Apply pending migrations; return the names applied now. Safe to run concurrently."""
     migrations = load_migrations() if migrations is None else migrations

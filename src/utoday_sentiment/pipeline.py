@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from .config import Settings
-from .db import Connection, insert_titles
+from .db import Connection, claim_batch, count_pending, insert_titles, release, store_labels
 from .deadline import Deadline
 from .errors import ConfigError, LayoutError, SiteError, UtodayError
 from .scraper import ParsedPage, SiteClient, page_url, parse_listing, parse_rss, rss_url
+from .sentiment import MIN_REQUEST_SECONDS, DeadlineReached, HFClient, RejectedInput
 
 log = logging.getLogger(__name__)
 
@@ -210,3 +212,123 @@ def _fall_back_to_rss(
     summary.next_page = None
     if on_page:
         on_page(0, feed, new)
+
+
+# ---------------------------------------------------------------------------------------------
+# labelling
+
+
+@dataclass
+class LabelSummary:
+    labelled: int = 0
+    failed: int = 0  # titles the API refused in this run (each has its error recorded)
+    remaining: int = 0  # titles still awaiting a label after this run
+    requests: int = 0
+    retries: int = 0
+    stopped: str = ""
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def line(self) -> str:
+        def n(count: int, word: str, plural: str | None = None) -> str:
+            return f"{count} {word if count == 1 else plural or word + 's'}"
+
+        text = (
+            f"label: {self.labelled} labelled, {self.failed} failed, {self.remaining} remaining, "
+            f"{n(self.requests, 'request')}, {n(self.retries, 'retry', 'retries')}"
+        )
+        return f"{text}; {self.stopped}" if self.stopped else text
+
+
+BatchCallback = Callable[[int], None]
+
+
+def label_titles(
+    conn: Connection,
+    client: HFClient,
+    settings: Settings,
+    *,
+    limit: int | None = None,
+    batch_size: int | None = None,
+    relabel: bool = False,
+    deadline: Deadline | None = None,
+    on_batch: BatchCallback | None = None,
+) -> LabelSummary:
+    """Label titles awaiting a sentiment, newest first, one claimed batch at a time.
+
+    Each batch is claimed with FOR UPDATE SKIP LOCKED, sent in one request, written in one
+    statement and committed, so concurrent labellers never label a row twice and a stop at any
+    point loses no answered batch. Memory holds one batch, whatever the backlog.
+    """
+    deadline = deadline or Deadline()
+    size = batch_size or settings.hf_batch_size
+    model = settings.hf_model
+    summary = LabelSummary()
+    refused_ids: set[int] = set()  # only the refused ones: small, and keeps one run from resending
+    try:
+        while limit is None or summary.labelled + summary.failed < limit:
+            if not deadline.allows(MIN_REQUEST_SECONDS):
+                summary.stopped = "out of time"
+                break
+            room = size if limit is None else min(size, limit - summary.labelled - summary.failed)
+            rows = claim_batch(conn, room, model=model, relabel=relabel, skip=refused_ids)
+            if not rows:
+                break
+            labels: list[tuple[int, str, float, dict[str, float]]] = []
+            refused: list[tuple[int, str]] = []
+            try:
+                _classify(client, rows, deadline, labels, refused)
+            except DeadlineReached as exc:
+                summary.stopped = f"out of time ({exc})"
+            except BaseException:
+                release(conn)  # a fatal API answer: this batch changes nothing
+                raise
+            if labels or refused:
+                store_labels(conn, labels, refused, model=model)
+            else:
+                release(conn)
+            summary.labelled += len(labels)
+            summary.failed += len(refused)
+            refused_ids.update(row_id for row_id, _ in refused)
+            for row_id, reason in refused:
+                log.warning("title %d refused by the API: %s", row_id, reason)
+            if on_batch:
+                on_batch(len(labels) + len(refused))
+            if summary.stopped:
+                break
+        else:
+            summary.stopped = f"limit of {limit} reached"
+    except UtodayError as exc:
+        summary.stopped = "stopped by the error below"
+        exc.summary = summary  # type: ignore[attr-defined]  # completed by the finally below
+        raise
+    finally:
+        summary.requests, summary.retries = client.requests_sent, client.retries
+        with contextlib.suppress(UtodayError):
+            summary.remaining = count_pending(conn, model=model, relabel=relabel)
+    return summary
+
+
+def _classify(
+    client: HFClient,
+    rows: list[tuple[int, str]],
+    deadline: Deadline,
+    labels: list[tuple[int, str, float, dict[str, float]]],
+    refused: list[tuple[int, str]],
+) -> None:
+    """Label `rows`, splitting a refused batch in halves until the refused titles are isolated."""
+    try:
+        predictions = client.classify([title for _, title in rows], deadline)
+    except RejectedInput as exc:
+        if len(rows) == 1:
+            refused.append((rows[0][0], exc.reason))
+            return
+        middle = len(rows) // 2
+        _classify(client, rows[:middle], deadline, labels, refused)
+        _classify(client, rows[middle:], deadline, labels, refused)
+        return
+    labels.extend(
+        (row_id, p.sentiment, p.score, p.scores)
+        for (row_id, _), p in zip(rows, predictions, strict=True)
+    )

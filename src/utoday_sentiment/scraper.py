@@ -68,9 +68,13 @@ class ParsedPage:
 # Pure helpers
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def clean_text(text: str | None) -> str:
-    """Collapse every run of whitespace (newlines, tabs, non-breaking spaces) into one space."""
-    return " ".join((text or "").split())
+    """Collapse every run of whitespace (newlines, tabs, non-breaking spaces) into one space and
+    drop control characters (PostgreSQL text cannot hold NUL)."""
+    return " ".join(_CONTROL.sub("", " ".join((text or "").split())).split())
 
 
 def clean_title(text: str | None) -> str:

@@ -43,16 +43,19 @@ def test_daily_run_then_nothing_new_then_new_articles_then_backfill(env, site, q
     code, out, err = cli(capsys, "run")
     assert code == 0, err
     assert out.splitlines() == [
-        "migrate: applied 0001_titles.sql; schema up to date",
+        "migrate: applied 0001_titles.sql, 0002_sentiment.sql; schema up to date",
         "scrape (daily): 4 pages fetched, 90 cards seen, 90 new titles, 0 cards skipped; "
         "end of listing at page 3",
+        "label: skipped; 90 titles await labels; set HF_API_TOKEN (a Hugging Face token with the "
+        "Inference Providers permission) in the environment or .env, then run "
+        "`utoday-sentiment label`",
     ]
     assert count(query) == 90
 
     site.requests.clear()
     code, out, _ = cli(capsys, "run")
     assert code == 0
-    assert out.splitlines()[-1] == (
+    assert out.splitlines()[-2] == (
         "scrape (daily): 1 page fetched, 30 cards seen, 0 new titles, 0 cards skipped; "
         "nothing new on page 0"
     )
@@ -90,7 +93,10 @@ def test_status_reports_counts(env, site, capsys):
 def test_status_before_any_migration_says_what_to_do(env, capsys):
     code, _, err = cli(capsys, "status")
     assert code == 1
-    assert "run `utoday-sentiment migrate`" in err
+    assert err.strip() == (
+        "utoday-sentiment: error: the database schema is behind this version (0001_titles.sql, "
+        "0002_sentiment.sql not applied); run `utoday-sentiment migrate`"
+    )
     assert len(err.strip().splitlines()) == 1
 
 

@@ -220,6 +220,7 @@ def test_card_dates(text, expected):
         ("Title \u2013 u.today ", "Title"),
         ("  Multi\n\tline\u00a0title ", "Multi line title"),
         ("U.Today Interviews Vitalik", "U.Today Interviews Vitalik"),
+        ("Null\x00 byte\x07 and\x1b controls", "Null byte and controls"),
     ],
 )
 def test_clean_title(raw, expected):

@@ -1,0 +1,287 @@
+"""The Hugging Face Inference API client: batching, retries, deadline, response validation.
+
+`interpret()` is a pure function of a response body. `HFClient.classify()` sends one batch and
+either returns one Prediction per input, or raises:
+
+- RejectedInput: the service refused this batch's input (400); the caller splits the batch.
+- DeadlineReached: no time is left for another attempt; nothing was lost, the caller stops.
+- ApiError (a UtodayError): stop the run; the message names the cause and what to do.
+
+The token is sent in the Authorization header only and never appears in a message or a log line.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import requests
+
+from .config import Settings
+from .deadline import Deadline
+from .errors import UtodayError
+
+log = logging.getLogger(__name__)
+
+# DistilRoBERTa reads at most 512 tokens and its byte-level BPE makes at most one token per UTF-8
+# byte: 500 bytes always fit, with room for the special tokens. Real headlines are ~100 bytes.
+MAX_INPUT_BYTES = 500
+# Don't start a request with less time than this left: it could not finish anyway.
+MIN_REQUEST_SECONDS = 1.0
+BACKOFF_BASE = 1.0
+BACKOFF_CAP = 20.0
+MAX_MODEL_WAIT = 60.0  # the longest `estimated_time` we honour before resending
+TRANSIENT = (500, 502, 504)
+REJECTED = (400, 413, 422)
+
+
+class ApiError(UtodayError):
+    """The API cannot be used now: bad token, no credits, model not served, or it keeps failing."""
+
+
+class RejectedInput(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class DeadlineReached(Exception):
+    pass
+
+
+class InvalidResponse(Exception):
+    pass
+
+
+class UnknownLabel(InvalidResponse):
+    pass
+
+
+@dataclass(frozen=True)
+class Prediction:
+    sentiment: str  # positive / neutral / negative
+    score: float  # the chosen sentiment's probability
+    scores: dict[str, float]  # every sentiment's probability
+
+
+def truncate(text: str, max_bytes: int = MAX_INPUT_BYTES) -> str:
+    """Cut `text` to at most `max_bytes` of UTF-8, never inside a character."""
+    encoded = text.encode("utf-8")
+    if len(encoded) <= max_bytes:
+        return text
+    return encoded[:max_bytes].decode("utf-8", errors="ignore")
+
+
+def interpret(data: Any, count: int, label_map: dict[str, str]) -> list[Prediction]:
+    """One Prediction per input from a decoded response body; anything else raises InvalidResponse.
+
+    Labels map by name, case-insensitively; several model labels may map to one sentiment (their
+    probabilities add up). An unmapped label raises UnknownLabel: never a guess.
+    """
+    if isinstance(data, dict):
+        error = data.get("error")
+        detail = f": {_snippet(str(error))}" if error else ""
+        raise InvalidResponse(f"an error object instead of results{detail}")
+    if not isinstance(data, list):
+        raise InvalidResponse(f"a {type(data).__name__} instead of a list of results")
+    if count == 1 and data and all(isinstance(item, dict) for item in data):
+        data = [data]  # some versions answer a single input with a flat list
+    if len(data) != count:
+        raise InvalidResponse(f"{len(data)} results for {count} titles")
+    predictions = []
+    for position, item in enumerate(data):
+        if not isinstance(item, list) or not item:
+            raise InvalidResponse(f"result {position} is not a list of labels")
+        scores: dict[str, float] = {}
+        for entry in item:
+            label = entry.get("label") if isinstance(entry, dict) else None
+            score = entry.get("score") if isinstance(entry, dict) else None
+            if not isinstance(label, str) or isinstance(score, bool):
+                raise InvalidResponse(f"result {position} holds {_snippet(repr(entry))}")
+            if not isinstance(score, int | float) or not (0.0 <= score <= 1.0):
+                raise InvalidResponse(f"result {position} has score {score!r} for {label!r}")
+            sentiment = label_map.get(label.strip().lower())
+            if sentiment is None:
+                raise UnknownLabel(
+                    f"the model answered the label {label!r}, which is not one of "
+                    f"{', '.join(sorted(label_map))}; set HF_LABEL_MAP to map this model's labels "
+                    "to positive/neutral/negative"
+                )
+            scores[sentiment] = scores.get(sentiment, 0.0) + float(score)
+        best = max(scores, key=lambda name: scores[name])
+        predictions.append(Prediction(best, scores[best], scores))
+    return predictions
+
+
+def _snippet(text: str, limit: int = 160) -> str:
+    return " ".join(text.split())[:limit]
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - datetime.now(UTC)).total_seconds()
+    if math.isnan(seconds):
+        return None
+    return max(seconds, 0.0)
+
+
+class HFClient:
+    """Sends batches of titles to the Inference API and reads back their sentiment."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        if not settings.hf_api_token:
+            raise ApiError("HF_API_TOKEN is not set; see `utoday-sentiment label --help`")
+        self.settings = settings
+        self.session = session or requests.Session()
+        self.sleep = sleep
+        self.jitter = jitter
+        self.wait_for_model = False  # set for the rest of the run once a 503 was seen
+        self.requests_sent = 0
+        self.retries = 0
+        self.top_k = len(set(settings.label_map))
+
+    def close(self) -> None:
+        self.session.close()
+
+    def _redact(self, text: str) -> str:
+        token = self.settings.hf_api_token
+        return text.replace(token, "***") if token else text
+
+    def classify(self, texts: list[str], deadline: Deadline) -> list[Prediction]:
+        payload = json.dumps(
+            {"inputs": [truncate(t) for t in texts], "parameters": {"top_k": self.top_k}},
+            ensure_ascii=False,
+        ).encode("utf-8")
+        failures = 0
+        while True:
+            if not deadline.allows(MIN_REQUEST_SECONDS):
+                raise DeadlineReached("no time left for another request")
+            delay, problem = self._attempt(payload, len(texts), deadline)
+            if delay is None:
+                return problem  # type: ignore[return-value]  # the predictions
+            failures += 1
+            if failures > self.settings.hf_max_retries:
+                raise ApiError(
+                    f"Hugging Face kept failing ({problem}) after {failures} attempts; the titles "
+                    "stay unlabelled for the next run; check https://status.huggingface.co"
+                )
+            if delay < 0:
+                delay = self._backoff(failures)
+            if not deadline.allows(delay + MIN_REQUEST_SECONDS):
+                raise DeadlineReached(f"{problem}; no time left to wait {delay:.1f} s and retry")
+            log.info("Hugging Face: %s; retrying in %.1f s", problem, delay)
+            self.retries += 1
+            self.sleep(delay)
+
+    def _backoff(self, failures: int) -> float:
+        ceiling = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (failures - 1))
+        return ceiling / 2 + self.jitter() * ceiling / 2
+
+    def _attempt(self, payload: bytes, count: int, deadline: Deadline) -> tuple[float | None, Any]:
+        """One request. Returns (None, predictions), or (delay, problem) for a retry
+        (delay < 0: use the backoff). Raises for everything that must not be retried."""
+        headers = {
+            "Authorization": f"Bearer {self.settings.hf_api_token}",
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+        }
+        if self.wait_for_model:
+            headers["x-wait-for-model"] = "true"
+        timeout = deadline.timeout(self.settings.hf_timeout)
+        self.requests_sent += 1
+        try:
+            response = self.session.post(
+                self.settings.hf_url,
+                data=payload,
+                headers=headers,
+                timeout=(min(5.0, timeout), timeout),
+            )
+        except requests.exceptions.Timeout:
+            return -1, f"no answer within {timeout:.1f} s"
+        except requests.exceptions.RequestException as exc:
+            return -1, f"connection failed ({exc.__class__.__name__})"
+
+        status = response.status_code
+        body = self._json(response)
+        if status == 200:
+            try:
+                return None, interpret(body, count, self.settings.label_map)
+            except UnknownLabel as exc:
+                raise ApiError(str(exc)) from None
+            except InvalidResponse as exc:
+                if body is None:
+                    return -1, f"a 200 whose body is not JSON ({_snippet(response.text, 60)!r})"
+                return -1, f"an unusable 200 response: {exc}"
+        error = self._redact(self._error_text(response, body))
+        if status == 503:
+            self.wait_for_model = True
+            estimated = body.get("estimated_time") if isinstance(body, dict) else None
+            wait: float = -1
+            if isinstance(estimated, int | float) and not isinstance(estimated, bool):
+                wait = min(max(float(estimated), 0.0), MAX_MODEL_WAIT)
+            return wait, f"503 ({error}); resending with x-wait-for-model"
+        if status == 429:
+            wait = _retry_after(response.headers.get("Retry-After"))
+            return (-1 if wait is None else wait), f"429 rate limited ({error})"
+        if status in TRANSIENT:
+            return -1, f"{status} ({error})"
+        if status in REJECTED:
+            raise RejectedInput(f"Hugging Face refused the input ({status}): {error}")
+        raise ApiError(self._fatal_message(status, error))
+
+    @staticmethod
+    def _json(response: requests.Response) -> Any:
+        try:
+            return response.json()
+        except ValueError:
+            return None
+
+    @staticmethod
+    def _error_text(response: requests.Response, body: Any) -> str:
+        if isinstance(body, dict) and isinstance(body.get("error"), str):
+            return _snippet(body["error"])
+        return _snippet(response.text) or response.reason or "no body"
+
+    def _fatal_message(self, status: int, error: str) -> str:
+        s = self.settings
+        causes = {
+            401: "the token was refused: HF_API_TOKEN is missing, wrong or revoked; create a "
+            "fine-grained token with the 'Make calls to Inference Providers' permission at "
+            "https://huggingface.co/settings/tokens",
+            402: "the account's monthly inference credits are used up; wait for next month, add "
+            "credits, or point HF_API_URL at a dedicated endpoint",
+            403: "the token lacks the 'Make calls to Inference Providers' permission; edit it at "
+            "https://huggingface.co/settings/tokens or create a new fine-grained token",
+            404: f"the model {s.hf_model} is not served by hf-inference (or HF_API_URL is wrong); "
+            "choose a served model with HF_MODEL or point HF_API_URL at a dedicated endpoint",
+            410: f"{s.hf_url} is the retired api-inference endpoint; unset HF_API_URL to use the "
+            "router (https://router.huggingface.co/hf-inference/models/<model>)",
+        }
+        cause = causes.get(status, f"an unexpected answer ({error})")
+        return f"Hugging Face answered {status}: {cause}. No title was changed"
