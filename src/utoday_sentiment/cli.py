@@ -130,6 +130,22 @@ def build_parser() -> ArgumentParser:
         help="relabel titles labelled by another model than HF_MODEL",
     )
 
+    invoke = sub.add_parser(
+        "invoke",
+        help="run a Lambda handler here with an event file (like `sam local invoke`)",
+        description="Run the scrape or label Lambda handler on this machine with an event from "
+        "events/ and a local Lambda context, against DATABASE_URL (or the embedded database). "
+        "Prints the handler's JSON log lines and metrics, then its result.",
+    )
+    invoke.add_argument("function", choices=("scrape", "label"))
+    invoke.add_argument("event", metavar="EVENT.json", help="the event, e.g. events/backfill.json")
+    invoke.add_argument(
+        "--timeout",
+        type=_positive_float,
+        metavar="S",
+        help="the context's time limit (default: the template's, 300 / 60 s)",
+    )
+
     run = sub.add_parser("run", help="migrate, scrape, then label (the daily job)")
     add_scrape_options(run)
     add_label_options(run, limit_flag="--label-limit")
@@ -368,11 +384,31 @@ def _progress(*, total: int, unit: str, desc: str) -> Any:
     )
 
 
+def cmd_invoke(args: argparse.Namespace, settings: Settings) -> int:
+    import os
+    from pathlib import Path
+
+    from .handlers.local import invoke
+
+    try:
+        event = json.loads(Path(args.event).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read {args.event}: {exc.strerror}") from None
+    except ValueError as exc:
+        raise ConfigError(f"{args.event} is not valid JSON ({exc}); fix the event file") from None
+    if not (os.environ.get("DATABASE_SECRET_ARN") or settings.database_url):
+        os.environ["DATABASE_URL"] = _database_url(settings)
+    result = invoke(args.function, event, timeout=args.timeout)
+    print(json.dumps(result, indent=2, default=str))
+    return 0
+
+
 COMMANDS = {
     "migrate": cmd_migrate,
     "scrape": cmd_scrape,
     "status": cmd_status,
     "label": cmd_label,
+    "invoke": cmd_invoke,
     "run": cmd_run,
 }
 

@@ -6,8 +6,7 @@ import json
 import logging
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from typing import TYPE_CHECKING, Any
 
 import psycopg2
 import psycopg2.errors
@@ -15,25 +14,26 @@ import psycopg2.extensions
 import psycopg2.extras
 
 from .errors import DatabaseError
-from .scraper import Title
+
+if TYPE_CHECKING:
+    from .scraper import Title
 
 log = logging.getLogger(__name__)
 
 Connection = psycopg2.extensions.connection
 
 
-def describe_url(url: str) -> str:
-    """Where a libpq URL points, for messages: user@host:port/dbname, never the password."""
+def describe_url(dsn: str) -> str:
+    """Where a libpq URL or key=value string points, for messages: user@host:port/dbname, never
+    the password."""
     try:
-        parts = urlsplit(url)
-        query = parse_qs(parts.query)
-        host = parts.hostname or (query.get("host") or ["local socket"])[0]
-        port = f":{parts.port}" if parts.port else ""
-        user = f"{parts.username}@" if parts.username else ""
-        dbname = parts.path.lstrip("/") or (query.get("dbname") or [""])[0]
-    except ValueError:
+        options = psycopg2.extensions.parse_dsn(dsn)
+    except psycopg2.Error:
         return "the configured database"
-    return f"{user}{host}{port}/{dbname}"
+    host = options.get("host") or "local socket"
+    port = f":{options['port']}" if options.get("port") else ""
+    user = f"{options['user']}@" if options.get("user") else ""
+    return f"{user}{host}{port}/{options.get('dbname', '')}"
 
 
 def first_line(exc: BaseException) -> str:

@@ -1,0 +1,49 @@
+"""Run a handler on this machine as Lambda would, with a stand-in for the Lambda context:
+what `utoday-sentiment invoke` and the handler tests use (`sam local invoke` needs Docker)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+# The timeouts template.yaml gives each function.
+TIMEOUTS = {"scrape": 300.0, "label": 60.0}
+
+
+class LocalContext:
+    """The attributes of a Lambda context the handlers and Powertools read."""
+
+    def __init__(
+        self,
+        function_name: str,
+        timeout_seconds: float,
+        *,
+        memory_limit_in_mb: int = 512,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.function_name = function_name
+        self.function_version = "$LATEST"
+        self.invoked_function_arn = f"arn:aws:lambda:local:000000000000:function:{function_name}"
+        self.memory_limit_in_mb = memory_limit_in_mb
+        self.aws_request_id = str(uuid.uuid4())
+        self.log_group_name = f"/aws/lambda/{function_name}"
+        self.log_stream_name = "local"
+        self._clock = clock
+        self._end = clock() + timeout_seconds
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._end - self._clock()) * 1000))
+
+
+def invoke(function: str, event: Any, *, timeout: float | None = None) -> dict[str, Any]:
+    """Call the `scrape` or `label` handler with `event` and a fresh local context."""
+    if function == "scrape":
+        from .scrape import handler
+    elif function == "label":
+        from .label import handler
+    else:
+        raise ValueError(f"no handler named {function!r}; use scrape or label")
+    context = LocalContext(f"utoday-sentiment-{function}", timeout or TIMEOUTS[function])
+    return handler(event, context)
