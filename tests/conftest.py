@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import psycopg2
 import pytest
+from psycopg2 import sql
 
 from tests.fakes import FakeHF, FakeSite
 
@@ -135,7 +136,7 @@ def db_url(pg_server_url: str) -> Iterator[str]:
     admin = psycopg2.connect(pg_server_url)
     admin.autocommit = True
     with admin.cursor() as cur:
-        cur.execute(f'CREATE SCHEMA "{schema}"')
+        cur.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
     try:
         yield with_search_path(pg_server_url, schema)
     finally:
@@ -145,7 +146,7 @@ def db_url(pg_server_url: str) -> Iterator[str]:
                 "WHERE pid <> pg_backend_pid() AND query NOT ILIKE '%%pg_stat_activity%%' "
                 "AND application_name LIKE 'utoday%%' AND state = 'idle in transaction'"
             )
-            cur.execute(f'DROP SCHEMA "{schema}" CASCADE')
+            cur.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
         admin.close()
 
 

@@ -55,6 +55,10 @@ class FakeSite:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body leave in one segment, without Nagle: like a real server. Otherwise a
+            # kept-alive client waits out a 40 ms delayed ACK on every response.
+            disable_nagle_algorithm = True
+            wbufsize = 65536
 
             def do_GET(self) -> None:
                 with site._lock:
@@ -233,6 +237,10 @@ class FakeHF:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body leave in one segment, without Nagle: like a real server. Otherwise a
+            # kept-alive client waits out a 40 ms delayed ACK on every response.
+            disable_nagle_algorithm = True
+            wbufsize = 65536
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))

@@ -19,12 +19,14 @@ import dataclasses
 import json
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..config import Settings, load_settings
-from ..db import Connection, connect, is_alive
 from ..deadline import Deadline
 from ..errors import ConfigError, DatabaseError
+
+if TYPE_CHECKING:
+    from ..db import Connection
 
 SECRET_MAX_AGE = 300  # seconds a secret is cached in the container
 # Time kept back from the Lambda timeout for committing, flushing metrics and returning.
@@ -191,6 +193,8 @@ def load_runtime_settings(env: Mapping[str, str] | None = None, *, need_token: b
 def connection(settings: Settings, *, application_name: str) -> Connection:
     """The container's connection: reused while it answers, reopened when it has dropped.
     The first connection to a database applies pending migrations."""
+    from ..db import connect, is_alive  # psycopg2 loads on the first invocation, not at import
+
     global _connection, _connection_target
     target = settings.database_url or ""
     if _connection is not None and _connection_target == target and is_alive(_connection):
