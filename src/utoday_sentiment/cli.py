@@ -8,7 +8,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from contextlib import closing
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from . import __version__
@@ -56,6 +56,13 @@ def _batch_size(text: str) -> int:
     if value > 256:
         raise argparse.ArgumentTypeError(f"{text!r} must be at most 256")
     return value
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-11-21") from None
 
 
 def build_parser() -> ArgumentParser:
@@ -129,6 +136,47 @@ def build_parser() -> ArgumentParser:
         action="store_true",
         help="relabel titles labelled by another model than HF_MODEL",
     )
+
+    query = sub.add_parser(
+        "query",
+        help="run one read-only SQL statement and print the result",
+        description="Run exactly one SQL statement (SELECT, WITH, VALUES, TABLE, EXPLAIN or SHOW) "
+        "in a read-only transaction with a statement timeout, as the utoday_analyst role when "
+        "the connection may take it, and print an aligned table.",
+    )
+    query.add_argument("sql", metavar="SQL", help='e.g. "SELECT * FROM daily_sentiment"')
+    query.add_argument("--csv", action="store_true", help="print CSV instead of a table")
+    query.add_argument(
+        "--timeout",
+        type=_positive_float,
+        default=30.0,
+        metavar="S",
+        help="cancel the statement after S seconds (default 30)",
+    )
+
+    report = sub.add_parser(
+        "report",
+        help="daily counts and net sentiment for the last N days, optionally a chart",
+    )
+    report.add_argument(
+        "--days",
+        type=_positive_int,
+        default=30,
+        metavar="N",
+        help="how many UTC days, today included (default 30)",
+    )
+    report.add_argument(
+        "--until",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="last day of the report (default: today in UTC)",
+    )
+    report.add_argument(
+        "--png",
+        metavar="FILE",
+        help="also draw the daily shares and title counts to a PNG (needs .[report])",
+    )
+    report.add_argument("--csv", action="store_true", help="print CSV instead of a table")
 
     invoke = sub.add_parser(
         "invoke",
@@ -344,17 +392,69 @@ def _iso(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
-def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
-    from .db import title_status
+def _require_current_schema(conn: Any) -> None:
     from .migrate import pending
 
+    behind = pending(conn)
+    if behind:
+        raise DatabaseError(
+            f"the database schema is behind this version ({', '.join(behind)} not applied); "
+            f"run `{PROG} migrate`"
+        )
+
+
+def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
+    from .db import run_read_only
+    from .report import format_csv, format_table
+    from .sqltext import READ_ONLY_KEYWORDS, first_keyword, split_statements
+
+    statements = split_statements(args.sql)
+    if len(statements) != 1:
+        raise ConfigError(
+            f"query runs exactly one SQL statement; this text holds {len(statements)}: "
+            "run them one at a time"
+        )
+    keyword = first_keyword(statements[0])
+    if keyword not in READ_ONLY_KEYWORDS:
+        raise ConfigError(
+            f"query runs read-only statements ({', '.join(k.upper() for k in READ_ONLY_KEYWORDS)}),"
+            f" not {keyword.upper() or 'this'}"
+        )
     with closing(_connect(settings)) as conn:
-        behind = pending(conn)
-        if behind:
-            raise DatabaseError(
-                f"the database schema is behind this version ({', '.join(behind)} not applied); "
-                f"run `{PROG} migrate`"
-            )
+        _require_current_schema(conn)
+        result = run_read_only(conn, statements[0], timeout_seconds=args.timeout)
+    if args.csv:
+        sys.stdout.write(format_csv(result.columns, result.rows))
+    else:
+        print(format_table(result.columns, result.rows))
+    return 0
+
+
+def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    from pathlib import Path
+
+    from .db import REPORT_COLUMNS, daily_report
+    from .report import format_csv, format_table, render_png
+
+    with closing(_connect(settings)) as conn:
+        _require_current_schema(conn)
+        rows = daily_report(conn, args.days, args.until)
+    if args.png:
+        render_png(rows, Path(args.png), days=args.days)
+    if args.csv:
+        sys.stdout.write(format_csv(REPORT_COLUMNS, rows))
+    else:
+        print(format_table(REPORT_COLUMNS, rows))
+    if args.png:
+        print(f"chart written to {args.png}", file=sys.stderr)
+    return 0
+
+
+def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    from .db import title_status
+
+    with closing(_connect(settings)) as conn:
+        _require_current_schema(conn)
         status = title_status(conn)
     if args.json:
         print(json.dumps({k: _iso(v) for k, v in status.items()}, indent=2, sort_keys=True))
@@ -409,6 +509,8 @@ COMMANDS = {
     "status": cmd_status,
     "label": cmd_label,
     "invoke": cmd_invoke,
+    "query": cmd_query,
+    "report": cmd_report,
     "run": cmd_run,
 }
 

@@ -120,9 +120,71 @@ def migrate(conn: Connection, migrations: list[Migration] | None = None) -> list
                     continue
                 _apply(conn, migration)
                 applied_now.append(migration.name)
+            ensure_analyst_role(conn)
         finally:
             _unlock(conn)
     return applied_now
+
+
+ANALYST_ROLE = "utoday_analyst"
+# What the read-only role may read: the table and the analysts' views (all in the current schema).
+ANALYST_RELATIONS = ("titles", "daily_sentiment", "labelled_titles")
+
+
+def ensure_analyst_role(conn: Connection) -> bool:
+    """Create the NOLOGIN role `utoday_analyst` if missing and grant it read-only access.
+
+    Roles are cluster-wide and migrations per database, so this runs on every migrate and is
+    idempotent. Where the migrating role may not create roles (no CREATEROLE), it says what an
+    administrator should run and goes on. Returns whether the role is in place with its grants.
+    """
+    from psycopg2 import sql
+
+    with conn.cursor() as cur:
+        cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (ANALYST_ROLE,))
+        exists = cur.fetchone() is not None
+    conn.commit()
+    if not exists:
+        try:
+            with conn.cursor() as cur:
+                cur.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(ANALYST_ROLE)))
+            conn.commit()
+        except psycopg2.errors.DuplicateObject:
+            conn.rollback()  # another migrator created it a moment ago
+        except psycopg2.errors.InsufficientPrivilege:
+            conn.rollback()
+            log.warning(
+                "cannot create the read-only role %s: this database user lacks CREATEROLE; an "
+                "administrator can run `CREATE ROLE %s NOLOGIN;`, then `utoday-sentiment migrate` "
+                "grants it read access",
+                ANALYST_ROLE,
+                ANALYST_ROLE,
+            )
+            return False
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT current_schema()")
+            (schema,) = cur.fetchone()
+            role = sql.Identifier(ANALYST_ROLE)
+            cur.execute(
+                sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(sql.Identifier(schema), role)
+            )
+            cur.execute(
+                sql.SQL("GRANT SELECT ON {} TO {}").format(
+                    sql.SQL(", ").join(sql.Identifier(schema, r) for r in ANALYST_RELATIONS), role
+                )
+            )
+        conn.commit()
+    except psycopg2.errors.InsufficientPrivilege as exc:
+        conn.rollback()
+        log.warning(
+            "cannot grant read access to %s (%s); the owner of the tables can run the grants in "
+            "README's 'For analysts' section",
+            ANALYST_ROLE,
+            first_line(exc),
+        )
+        return False
+    return True
 
 
 def _apply(conn: Connection, migration: Migration) -> None:

@@ -10,14 +10,43 @@ from bench.run import main
 
 def test_bench_smallest_mode(pg_server_url, tmp_path, capsys):
     output = tmp_path / "results.json"
-    code = main([
-        "--quick", "--titles", "40", "--batch-size", "16", "--pages", "3", "--store", "60",
-        "--memory-sizes", "40,80", "--import-runs", "1", "--latency-ms", "1", "--per-input-ms", "0",
-        "--database-url", pg_server_url, "--output", str(output),
-    ])
+    code = main(
+        [
+            "--quick",
+            "--titles",
+            "40",
+            "--batch-size",
+            "16",
+            "--pages",
+            "3",
+            "--store",
+            "60",
+            "--memory-sizes",
+            "40,80",
+            "--import-runs",
+            "1",
+            "--latency-ms",
+            "1",
+            "--per-input-ms",
+            "0",
+            "--database-url",
+            pg_server_url,
+            "--output",
+            str(output),
+        ]
+    )
     assert code == 0
     results = json.loads(output.read_text())
-    assert set(results) >= {"machine", "options", "labelling", "parsing", "storing", "cold_import", "memory", "targets"}
+    assert set(results) >= {
+        "machine",
+        "options",
+        "labelling",
+        "parsing",
+        "storing",
+        "cold_import",
+        "memory",
+        "targets",
+    }
 
     labelling = results["labelling"]
     assert labelling["project"]["labelled"] == labelling["baseline"]["labelled"] == 40
@@ -35,8 +64,17 @@ def test_bench_smallest_mode(pg_server_url, tmp_path, capsys):
 
     assert results["parsing"]["pages"] == 3 and results["parsing"]["project_pages_per_second"] > 0
     assert results["memory"]["sizes"] == [40, 80] and len(results["memory"]["rss_peak_bytes"]) == 2
-    assert all(results["cold_import"][f"{k}_ms"] > 0 for k in ("boto3", "scrape_handler", "label_handler"))
-    assert [t["name"] for t in results["targets"]][:3] == ["labelling speed", "labelling requests", "labelling vs lower bound"]
+    assert all(
+        results["cold_import"][f"{k}_ms"] > 0 for k in ("boto3", "scrape_handler", "label_handler")
+    )
+    assert [t["name"] for t in results["targets"]][:3] == [
+        "labelling speed",
+        "labelling requests",
+        "labelling vs lower bound",
+    ]
 
     table = capsys.readouterr().out
-    assert "| label 40 titles: wall time |" in table and "| target | wanted | measured | met |" in table
+    assert (
+        "| label 40 titles: wall time |" in table
+        and "| target | wanted | measured | met |" in table
+    )
