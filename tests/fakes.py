@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import html
 import json
+import socket
+import struct
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -29,9 +32,17 @@ class Reply:
     content_type: str = "text/html; charset=utf-8"
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds to wait before answering
+    reset: bool = False  # drop the connection with a TCP reset instead of answering
 
     def encoded(self) -> bytes:
         return self.body.encode("utf-8") if isinstance(self.body, str) else self.body
+
+
+def _reset(handler: BaseHTTPRequestHandler) -> None:
+    """Close the client's connection with a TCP reset (SO_LINGER 0), as a crashed server would."""
+    handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    handler.close_connection = True
+    handler.connection.close()
 
 
 @dataclass
@@ -50,6 +61,9 @@ class FakeSite:
     def __init__(self) -> None:
         self.routes: dict[str, list[Reply]] = {}
         self.requests: list[Seen] = []
+        self.on_request: Callable[[str], None] | None = (
+            None  # called with the path, before replying
+        )
         self._lock = threading.Lock()
         site = self
 
@@ -67,8 +81,13 @@ class FakeSite:
                     reply = (queue.pop(0) if len(queue) > 1 else queue[0]) if queue else None
                 if reply is None:
                     reply = Reply("Not Found", 404, "text/plain")
+                if site.on_request:
+                    site.on_request(self.path)
                 if reply.delay:
                     time.sleep(reply.delay)
+                if reply.reset:
+                    _reset(self)
+                    return
                 body = reply.encoded()
                 try:
                     self.send_response(reply.status)
@@ -232,6 +251,7 @@ class FakeHF:
         self.reject: str | None = None
         self.batches: list[list[str]] = []  # the inputs of every request, in arrival order
         self.headers: list[dict[str, str]] = []
+        self.on_request: Callable[[int, list[str]], None] | None = None  # (request number, inputs)
         self._lock = threading.Lock()
         fake = self
 
@@ -253,8 +273,11 @@ class FakeHF:
                 with fake._lock:
                     fake.batches.append(inputs)
                     fake.headers.append(dict(self.headers.items()))
+                    number = len(fake.batches)
                     reply = fake.script.pop(0) if fake.script else None
                     reject = fake.reject
+                if fake.on_request:
+                    fake.on_request(number, inputs)
                 if reply is None:
                     if reject and any(reject in text for text in inputs):
                         reply = Reply(
@@ -270,6 +293,9 @@ class FakeHF:
                         )
                 if reply.delay:
                     time.sleep(reply.delay)
+                if reply.reset:
+                    _reset(self)
+                    return
                 body = reply.encoded()
                 try:
                     self.send_response(reply.status)

@@ -29,7 +29,7 @@ DEFAULT_USER_AGENT = (
 
 @dataclass(frozen=True)
 class Settings:
-    database_url: str | None = None
+    database_url: str | None = field(default=None, repr=False)
     data_dir: Path | None = None
     base_url: str = "https://u.today"
     listing_path: str = "/latest-cryptocurrency-news"

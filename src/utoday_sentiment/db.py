@@ -8,7 +8,7 @@ import logging
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 import psycopg2
@@ -302,7 +302,7 @@ def run_read_only(
             (role,) = cur.fetchone()
         conn.autocommit = False
         with conn.cursor() as cur:
-            cur.execute(statement)
+            cur.execute(statement)  # sql-source: the analyst's one read-only statement
             columns = [d.name for d in cur.description] if cur.description else []
             rows = cur.fetchall() if cur.description else []
         conn.rollback()
@@ -363,3 +363,35 @@ def daily_report(conn: Connection, days: int, until: date | None = None) -> list
         rows = cur.fetchall()
     conn.rollback()
     return rows
+
+
+# ---------------------------------------------------------------------------------------------
+# scrape watermark
+
+
+def scrape_watermark(conn: Connection) -> tuple[datetime | None, bool]:
+    """(covered_until, whether any title is stored): where a daily scrape may stop."""
+    with translate_errors("reading the scrape watermark"), conn.cursor() as cur:
+        cur.execute(
+            "SELECT (SELECT covered_until FROM scrape_watermark), EXISTS (SELECT 1 FROM titles)"
+        )
+        covered_until, has_titles = cur.fetchone()
+    conn.rollback()
+    return covered_until, has_titles
+
+
+def raise_scrape_watermark(conn: Connection, covered_until: datetime) -> None:
+    """Everything down from `covered_until` is stored: never lowers it (concurrent runs)."""
+    try:
+        with translate_errors("raising the scrape watermark"), conn.cursor() as cur:
+            cur.execute(
+                "INSERT INTO scrape_watermark (covered_until) VALUES (%s)"
+                " ON CONFLICT (id) DO UPDATE SET covered_until ="
+                " GREATEST(scrape_watermark.covered_until, EXCLUDED.covered_until),"
+                " updated_at = now()",
+                (covered_until,),
+            )
+            conn.commit()
+    except BaseException:
+        _rollback_quietly(conn)
+        raise

@@ -191,7 +191,7 @@ def _apply(conn: Connection, migration: Migration) -> None:
     log.info("applying migration %s", migration.name)
     try:
         with conn.cursor() as cur:
-            cur.execute(migration.sql)
+            cur.execute(migration.sql)  # sql-source: a shipped, checksummed migration file
             cur.execute(
                 "INSERT INTO schema_migrations (name, checksum) VALUES (%s, %s)",
                 (migration.name, migration.checksum),

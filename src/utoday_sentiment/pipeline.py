@@ -6,9 +6,19 @@ import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from datetime import datetime
 
 from .config import Settings
-from .db import Connection, claim_batch, count_pending, insert_titles, release, store_labels
+from .db import (
+    Connection,
+    claim_batch,
+    count_pending,
+    insert_titles,
+    raise_scrape_watermark,
+    release,
+    scrape_watermark,
+    store_labels,
+)
 from .deadline import Deadline
 from .errors import ConfigError, LayoutError, SiteError, UtodayError
 from .scraper import ParsedPage, SiteClient, page_url, parse_listing, parse_rss, rss_url
@@ -110,6 +120,11 @@ def _scrape_pages(
     on_page: PageCallback | None,
 ) -> None:
     first = pages.start
+    # Daily mode stops at a page with nothing new only when that page also reaches the watermark
+    # (the time down to which everything is stored): then this run has connected to it, and the
+    # watermark rises to the newest title it saw.
+    watermark, had_titles = (None, False) if backfill else scrape_watermark(conn)
+    newest_seen = None
     for number in pages:
         if not deadline.allows(
             MIN_SECONDS_PER_PAGE + (settings.page_delay if number > first else 0)
@@ -142,31 +157,55 @@ def _scrape_pages(
                 log.warning("page %d of %s shows no cards: the listing ends before it", number, url)
             summary.stopped = f"end of listing at page {number}"
             summary.next_page = None
+            _connect(conn, backfill, newest_seen)
             return
 
         new = len(insert_titles(conn, page.titles))
         summary.new_titles += new
+        dates = [t.published_at for t in page.titles if t.published_at is not None]
+        if dates:
+            newest_seen = max(dates) if newest_seen is None else max(newest_seen, *dates)
         log.debug("page %d: %d cards, %d new, %d skipped", number, page.cards, new, page.skipped)
         if on_page:
             on_page(number, page, new)
         if not backfill and new == 0:
+            if watermark is not None and dates and min(dates) > watermark:
+                # Stored by a run that stopped before it connected: a gap may lie below.
+                log.info(
+                    "page %d: nothing new, but newer than the covered %s: walking on to close "
+                    "the gap an unfinished run left",
+                    number,
+                    watermark.isoformat(),
+                )
+                continue
             summary.stopped = f"nothing new on page {number}"
+            _connect(conn, backfill, newest_seen)
             return
 
     last = pages.stop - 1
     if backfill:
         summary.stopped = f"pages {first}-{last} done"
         summary.next_page = pages.stop
-    else:
-        summary.stopped = f"page {last} still had new titles (--max-pages {len(pages)})"
-        summary.next_page = pages.stop
-        log.warning(
-            "every page up to %d brought new titles; older ones may be missing: run "
-            "`utoday-sentiment scrape --from-page %d --to-page %d` to backfill",
-            last,
-            pages.stop,
-            pages.stop + 4,
-        )
+        return
+    summary.stopped = f"page {last} still had new titles (--max-pages {len(pages)})"
+    summary.next_page = pages.stop
+    if not had_titles:
+        # The first run on an empty database: nothing older is stored, so no gap lies between
+        # runs; older history is a backfill's job.
+        _connect(conn, backfill, newest_seen)
+    log.warning(
+        "every page up to %d brought new titles; older ones may be missing: run "
+        "`utoday-sentiment scrape --from-page %d --to-page %d` to backfill",
+        last,
+        pages.stop,
+        pages.stop + 4,
+    )
+
+
+def _connect(conn: Connection, backfill: bool, newest_seen: datetime | None) -> None:
+    """This daily run reached stored ground: everything down from its newest title is stored."""
+    if not backfill and newest_seen is not None:
+        raise_scrape_watermark(conn, newest_seen)
 
 
 def _fall_back_to_rss(

@@ -14,8 +14,10 @@ import pytest
 
 from tests.fakes import Reply, articles
 from utoday_sentiment.cli import main
+from utoday_sentiment.migrate import load_migrations
 
 LISTING = "/latest-cryptocurrency-news"
+ALL_MIGRATIONS = ", ".join(m.name for m in load_migrations())
 
 
 @pytest.fixture
@@ -43,7 +45,7 @@ def test_daily_run_then_nothing_new_then_new_articles_then_backfill(env, site, q
     code, out, err = cli(capsys, "run")
     assert code == 0, err
     assert out.splitlines() == [
-        "migrate: applied 0001_titles.sql, 0002_sentiment.sql, 0003_analyst_views.sql; schema up to date",
+        f"migrate: applied {ALL_MIGRATIONS}; schema up to date",
         "scrape (daily): 4 pages fetched, 90 cards seen, 90 new titles, 0 cards skipped; "
         "end of listing at page 3",
         "label: skipped; 90 titles await labels; set HF_API_TOKEN (a Hugging Face token with the "
@@ -94,8 +96,8 @@ def test_status_before_any_migration_says_what_to_do(env, capsys):
     code, _, err = cli(capsys, "status")
     assert code == 1
     assert err.strip() == (
-        "utoday-sentiment: error: the database schema is behind this version (0001_titles.sql, "
-        "0002_sentiment.sql, 0003_analyst_views.sql not applied); run `utoday-sentiment migrate`"
+        f"utoday-sentiment: error: the database schema is behind this version ({ALL_MIGRATIONS} "
+        "not applied); run `utoday-sentiment migrate`"
     )
     assert len(err.strip().splitlines()) == 1
 

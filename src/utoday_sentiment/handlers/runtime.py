@@ -161,10 +161,11 @@ def load_runtime_settings(env: Mapping[str, str] | None = None, *, need_token: b
     """Settings from the environment with the secrets the function needs resolved."""
     env = os.environ if env is None else env
     settings = load_settings(env)
+    sslmode = _sslmode(env)  # checked even when unused: a typo never passes silently
     changes: dict[str, Any] = {}
     secret_arn = (env.get("DATABASE_SECRET_ARN") or "").strip()
     if secret_arn:
-        changes["database_url"] = database_dsn_from_secret(_fetch_secret(secret_arn), _sslmode(env))
+        changes["database_url"] = database_dsn_from_secret(_fetch_secret(secret_arn), sslmode)
     elif not settings.database_url:
         raise ConfigError(
             "no database configured: set DATABASE_SECRET_ARN (the DatabaseSecretArn parameter) "
