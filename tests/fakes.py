@@ -38,6 +38,24 @@ class Reply:
         return self.body.encode("utf-8") if isinstance(self.body, str) else self.body
 
 
+def _answer(handler: BaseHTTPRequestHandler, reply: Reply) -> None:
+    """Send `reply` (headers and body in one segment), or reset the connection when it says so."""
+    if reply.reset:
+        _reset(handler)
+        return
+    body = reply.encoded()
+    try:
+        handler.send_response(reply.status)
+        handler.send_header("Content-Type", reply.content_type)
+        handler.send_header("Content-Length", str(len(body)))
+        for name, value in reply.headers.items():
+            handler.send_header(name, value)
+        handler.end_headers()
+        handler.wfile.write(body)
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+
+
 def _reset(handler: BaseHTTPRequestHandler) -> None:
     """Close the client's connection with a TCP reset (SO_LINGER 0), as a crashed server would."""
     handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -85,20 +103,7 @@ class FakeSite:
                     site.on_request(self.path)
                 if reply.delay:
                     time.sleep(reply.delay)
-                if reply.reset:
-                    _reset(self)
-                    return
-                body = reply.encoded()
-                try:
-                    self.send_response(reply.status)
-                    self.send_header("Content-Type", reply.content_type)
-                    self.send_header("Content-Length", str(len(body)))
-                    for name, value in reply.headers.items():
-                        self.send_header(name, value)
-                    self.end_headers()
-                    self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
+                _answer(self, reply)
 
             def log_message(self, *args: object) -> None:
                 pass
@@ -293,20 +298,7 @@ class FakeHF:
                         )
                 if reply.delay:
                     time.sleep(reply.delay)
-                if reply.reset:
-                    _reset(self)
-                    return
-                body = reply.encoded()
-                try:
-                    self.send_response(reply.status)
-                    self.send_header("Content-Type", reply.content_type)
-                    self.send_header("Content-Length", str(len(body)))
-                    for name, value in reply.headers.items():
-                        self.send_header(name, value)
-                    self.end_headers()
-                    self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
+                _answer(self, reply)
 
             def log_message(self, *args: object) -> None:
                 pass

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import importlib
 import logging
+import shutil
+import tempfile
 import warnings
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +63,23 @@ def start(data_dir: Path | None = None) -> tuple[str, Path]:
     _servers[data_dir] = server
     _ensure_database(server.get_uri())
     return server.get_uri(DATABASE_NAME), data_dir
+
+
+@contextmanager
+def temporary_server(prefix: str = "utoday-pg-") -> Iterator[str]:
+    """A throwaway server in a new temporary folder (tests, benchmarks): yields its admin URL,
+    then stops it and deletes its data. The folder is made under the system temp dir, not a
+    private one: run as root, the server runs as a user of its own, which must reach it."""
+    module = _server_module()
+    data_dir = tempfile.mkdtemp(prefix=prefix)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        server = module.get_server(data_dir, cleanup_mode="stop")
+    try:
+        yield server.get_uri()
+    finally:
+        server.cleanup()
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def _ensure_database(admin_url: str) -> None:

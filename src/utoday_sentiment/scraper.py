@@ -148,11 +148,21 @@ def _first_line(tag: Tag | None) -> str | None:
     return None
 
 
-def _soup(markup: str | bytes, features: str) -> BeautifulSoup:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
-        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
-        return BeautifulSoup(markup, features)
+def _soup(markup: str | bytes, features: str, url: str) -> BeautifulSoup | None:
+    """The parsed document, or None when the parser gives up on it (then it holds no cards)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+            warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+            return BeautifulSoup(markup, features)
+    except Exception:  # lxml can fail on pathological bytes
+        log.debug("unparseable document at %s", url, exc_info=True)
+        return None
+
+
+def _site_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -239,14 +249,10 @@ def parse_listing(markup: str | bytes, page_url: str, site_url: str | None = Non
     `site_url` is the site whose articles count (default: the page's own scheme and host); links to
     other hosts are skipped. Never raises for any markup.
     """
-    if site_url is None:
-        parts = urlsplit(page_url)
-        site_url = f"{parts.scheme}://{parts.netloc}"
+    site_url = site_url or _site_of(page_url)
     page = ParsedPage()
-    try:
-        soup = _soup(markup, "lxml")
-    except Exception:
-        log.debug("unparseable markup at %s", page_url, exc_info=True)
+    soup = _soup(markup, "lxml", page_url)
+    if soup is None:
         return page
     for layout, card_class, parse_card in (
         ("current", "news__item", _parse_current_card),
@@ -271,14 +277,10 @@ def parse_listing(markup: str | bytes, page_url: str, site_url: str | None = Non
 
 def parse_rss(markup: str | bytes, feed_url: str, site_url: str | None = None) -> ParsedPage:
     """Parse an RSS 2.0 feed's items into titles. Never raises for any markup."""
-    if site_url is None:
-        parts = urlsplit(feed_url)
-        site_url = f"{parts.scheme}://{parts.netloc}"
+    site_url = site_url or _site_of(feed_url)
     page = ParsedPage()
-    try:
-        soup = _soup(markup, "xml")
-    except Exception:
-        log.debug("unparseable feed at %s", feed_url, exc_info=True)
+    soup = _soup(markup, "xml", feed_url)
+    if soup is None:
         return page
     items = soup.find_all("item")
     if not items:
