@@ -120,7 +120,8 @@ def build_parser() -> ArgumentParser:
             "--max-seconds",
             type=_positive_float,
             metavar="S",
-            help="stop cleanly after about S seconds (default: no limit)",
+            help="stop cleanly after about S seconds, leaving the rest for the next run "
+            "(default: no limit)",
         )
 
     label = sub.add_parser(
@@ -281,7 +282,7 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _scrape(args: argparse.Namespace, settings: Settings, conn: Any) -> str:
+def _scrape(args: argparse.Namespace, settings: Settings, conn: Any, deadline: Any = None) -> str:
     from .pipeline import scrape_titles
     from .scraper import SiteClient
 
@@ -299,6 +300,7 @@ def _scrape(args: argparse.Namespace, settings: Settings, conn: Any) -> str:
             from_page=args.from_page,
             to_page=args.to_page,
             max_pages=args.max_pages,
+            deadline=deadline,
             on_page=lambda number, page, new: progress.update(1),
         )
     finally:
@@ -327,7 +329,7 @@ def _awaiting_labels_line(conn: Any, settings: Settings) -> str:
     )
 
 
-def _label(args: argparse.Namespace, settings: Settings, conn: Any) -> str:
+def _label(args: argparse.Namespace, settings: Settings, conn: Any, deadline: Any = None) -> str:
     from .db import count_pending
     from .deadline import Deadline
     from .pipeline import label_titles
@@ -346,7 +348,7 @@ def _label(args: argparse.Namespace, settings: Settings, conn: Any) -> str:
             limit=args.limit,
             batch_size=args.batch_size,
             relabel=relabel,
-            deadline=Deadline(args.max_seconds),
+            deadline=deadline or Deadline(args.max_seconds),
             on_batch=progress.update,
         )
     except UtodayError as exc:
@@ -373,16 +375,19 @@ def cmd_label(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from .deadline import Deadline
+
+    deadline = Deadline(args.max_seconds)  # one budget for the scrape and the labelling
     with closing(_connect(settings)) as conn:
         print(_migrate(conn))
         scrape_error: UtodayError | None = None
         try:
-            print(_scrape(args, settings, conn))
+            print(_scrape(args, settings, conn, deadline))
         except SiteError as exc:  # the site is down or changed: still label what is stored
             print(f"{PROG}: error: {exc}", file=sys.stderr)
             scrape_error = exc
         if settings.hf_api_token:
-            print(_label(args, settings, conn))
+            print(_label(args, settings, conn, deadline))
         else:
             print(f"label: skipped; {_awaiting_labels_line(conn, settings)}")
     return scrape_error.exit_code if scrape_error else 0

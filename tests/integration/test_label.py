@@ -329,3 +329,23 @@ def test_run_labels_the_backlog_even_when_the_site_is_down(cli_env, monkeypatch,
     assert code == 1
     assert "cannot reach" in err
     assert out.splitlines()[-1].startswith("label: 3 labelled")
+
+
+def test_run_max_seconds_bounds_the_scrape_and_the_labelling_together(
+    cli_env, monkeypatch, site, hf, capsys
+):
+    from tests.fakes import Reply, articles, listing_page
+
+    monkeypatch.setenv("HF_API_TOKEN", TOKEN)
+    monkeypatch.setenv("UTODAY_BASE_URL", site.url)
+    monkeypatch.setenv("UTODAY_PAGE_DELAY", "0")
+    site.serve_listing([articles(0, 30)])
+    site.serve("/latest-cryptocurrency-news", Reply(listing_page(articles(0, 30)), delay=3.0))
+    hf.latency = 0.5
+    code, out, err = cli(capsys, "run", "--max-seconds", "5", "--batch-size", "10")
+    assert code == 0, err
+    scrape_line, label_line = out.splitlines()[-2:]
+    assert "scrape (daily): 1 page fetched" in scrape_line and "out of time" in scrape_line
+    # about 2 s were left for labelling: a budget of its own would have labelled all 30
+    labelled = int(label_line.split()[1])
+    assert 0 < labelled < 30 and "out of time" in label_line
