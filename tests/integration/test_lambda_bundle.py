@@ -1,0 +1,183 @@
+"""The Lambda bundle holds only src/requirements.txt (minus what src/Makefile prunes); boto3 comes
+from the runtime and Powertools from its layer. These tests run both handlers in a fresh
+interpreter where nothing else can be imported, so a module-level `import tqdm` or `lxml.html`
+anywhere on the handlers' path fails here instead of at 6 a.m. on AWS."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import textwrap
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+
+from tests.fakes import articles
+
+ROOT = Path(__file__).resolve().parents[2]
+EVENTS = ROOT / "events"
+TOKEN = "hf_bundle_SECRET_token_777"
+
+
+def _closure(requirements: list[str]) -> set[str]:
+    """Every installed distribution the requirements pull in, by normalised name. Markers other
+    than extras (python_version, platform) are ignored: a dependency counts when it is installed."""
+    seen: set[str] = set()
+    todo = list(requirements)
+    while todo:
+        match = re.match(r"\s*([A-Za-z0-9._-]+)(\[([^\]]*)\])?", todo.pop().split(";", 1)[0])
+        if not match:
+            continue
+        name = re.sub(r"[-_.]+", "-", match.group(1)).lower()
+        extras = {e.strip() for e in (match.group(3) or "").split(",") if e.strip()}
+        key = name + "".join(f"[{e}]" for e in sorted(extras))
+        if key in seen:
+            continue
+        try:
+            requires = metadata.distribution(name).requires or []
+        except metadata.PackageNotFoundError:
+            continue
+        seen.add(key)
+        for dependency in requires:
+            extra = re.search(r"extra == ['\"]([^'\"]+)['\"]", dependency)
+            if extra is None or extra.group(1) in extras:
+                todo.append(dependency)
+    return {key.split("[", 1)[0] for key in seen}
+
+
+def _top_level_modules(distributions: set[str]) -> set[str]:
+    modules = set()
+    for module, owners in metadata.packages_distributions().items():
+        if any(re.sub(r"[-_.]+", "-", owner).lower() in distributions for owner in owners):
+            modules.add(module)
+    return modules
+
+
+def lambda_importable() -> tuple[set[str], list[str]]:
+    """(top-level modules Lambda can import, lxml submodules the Makefile removes)."""
+    bundled = [
+        line.split("#", 1)[0].strip()
+        for line in (ROOT / "src" / "requirements.txt").read_text().splitlines()
+        if line.split("#", 1)[0].strip()
+    ]
+    provided = ["boto3", "aws-lambda-powertools[tracer]"]  # the runtime, and the public layer
+    modules = _top_level_modules(_closure(bundled + provided)) | {"utoday_sentiment"}
+    makefile = (ROOT / "src" / "Makefile").read_text()
+    pruned = sorted(
+        set(re.findall(r'"\$\(ARTIFACTS_DIR\)"/lxml/([a-z_]+)\*?(?=\s|\\)', makefile))
+        - {"includes"}
+    )
+    return modules, pruned
+
+
+_DRIVER = textwrap.dedent(
+    """
+    import importlib.abc, json, sys
+
+    allowed = set(json.loads(sys.argv[1]))
+    pruned = {"lxml." + name for name in json.loads(sys.argv[2])}
+
+    class NotInTheBundle(importlib.abc.MetaPathFinder):
+        def find_spec(self, fullname, path=None, target=None):
+            top = fullname.split(".", 1)[0]
+            if fullname in pruned or (
+                top not in allowed and top not in sys.stdlib_module_names
+            ):
+                raise ModuleNotFoundError(f"{fullname} is not in the Lambda bundle", name=fullname)
+            return None
+
+    sys.meta_path.insert(0, NotInTheBundle())
+    probes = {}
+    for name in sys.argv[3].split(","):
+        try:
+            __import__(name)
+            probes[name] = "imported"
+        except ImportError:
+            probes[name] = "blocked"
+
+    from utoday_sentiment.handlers.local import invoke
+
+    results = {}
+    for function, event in json.loads(sys.argv[4]):
+        results[function] = invoke(function, event)
+    print("RESULT " + json.dumps({"probes": probes, "results": results}, default=str))
+    """
+)
+
+
+def run_in_bundle(env: dict[str, str], calls: list[tuple[str, dict]], probes: list[str]) -> dict:
+    modules, pruned = lambda_importable()
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            _DRIVER,
+            json.dumps(sorted(modules)),
+            json.dumps(pruned),
+            ",".join(probes),
+            json.dumps(calls),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    line = next(ln for ln in done.stdout.splitlines() if ln.startswith("RESULT "))
+    return json.loads(line.removeprefix("RESULT "))
+
+
+@pytest.fixture
+def bundle_env(db_url, site, hf) -> dict[str, str]:
+    site.serve_listing([articles(0, 30), articles(30, 30)])
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("UTODAY_", "HF_", "DATABASE_", "POWERTOOLS_", "PYTHON"))
+    }
+    env.update(
+        DATABASE_URL=db_url,
+        UTODAY_BASE_URL=site.url,
+        UTODAY_PAGE_DELAY="0",
+        HF_API_URL=hf.url,
+        HF_API_TOKEN=TOKEN,
+        AWS_DEFAULT_REGION="eu-west-1",
+        POWERTOOLS_TRACE_DISABLED="true",
+        POWERTOOLS_SERVICE_NAME="utoday-sentiment",
+    )
+    return env
+
+
+def test_the_importable_set_is_what_lambda_has():
+    modules, pruned = lambda_importable()
+    for needed in ("requests", "bs4", "lxml", "psycopg2", "boto3", "aws_lambda_powertools"):
+        assert needed in modules
+    for laptop_only in ("dotenv", "tqdm", "platformdirs", "pgserver", "matplotlib", "pytest"):
+        assert laptop_only not in modules
+    assert {"html", "objectify", "sax"} <= set(pruned)
+
+
+def test_both_handlers_work_with_only_the_bundle_importable(bundle_env, hf, query):
+    calls = [
+        ("scrape", json.loads((EVENTS / "schedule-scrape.json").read_text())),
+        ("label", json.loads((EVENTS / "label-after-scrape.json").read_text())),
+    ]
+    out = run_in_bundle(bundle_env, calls, ["tqdm", "dotenv", "platformdirs", "lxml.html"])
+
+    # The guard is real: what the bundle lacks cannot be imported in that interpreter.
+    assert out["probes"] == {
+        "tqdm": "blocked",
+        "dotenv": "blocked",
+        "platformdirs": "blocked",
+        "lxml.html": "blocked",
+    }
+    scrape, label = out["results"]["scrape"], out["results"]["label"]
+    assert scrape["ok"] and scrape["new_titles"] == 60
+    assert label["ok"] and label["labelled"] == 60 and label["remaining"] == 0
+    assert len(hf.inputs()) == 60
+    assert query("SELECT count(*), count(sentiment) FROM titles") == [(60, 60)]
