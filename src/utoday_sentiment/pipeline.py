@@ -266,8 +266,15 @@ class LabelSummary:
     retries: int = 0
     stopped: str = ""
 
+    @property
+    def stalled(self) -> bool:
+        """Titles wait, yet this run neither labelled nor retired one: the API gave nothing usable
+        (503, 429 or timeouts until the deadline, or an error). One such run is weather; every
+        run for hours is an outage that no error reports, so the Lambda publishes it."""
+        return self.remaining > 0 and self.labelled == 0 and self.failed == 0
+
     def as_dict(self) -> dict:
-        return asdict(self)
+        return {**asdict(self), "stalled": self.stalled}
 
     def line(self) -> str:
         def n(count: int, word: str, plural: str | None = None) -> str:

@@ -175,6 +175,36 @@ def test_labeller_with_5_seconds_left_stops_in_time(lambda_env, db_url, hf, quer
     ]
 
 
+def test_a_run_that_labels_nothing_while_titles_wait_says_it_stalled(
+    lambda_env, db_url, hf, capsys, monkeypatch
+):
+    """503 until the deadline raises no error, so the run publishes LabelRunStalled=1 for the
+    LabellingStalledAlarm; a run that labels publishes 0."""
+    seed(db_url, 6)
+    monkeypatch.setenv("HF_MAX_RETRIES", "50")
+    loading = Reply(
+        '{"error": "Model is currently loading", "estimated_time": 0.4}', 503, "application/json"
+    )
+    hf.script.extend([loading] * 30)
+    from utoday_sentiment.handlers.label import handler
+
+    result = handler(event("schedule-label.json"), LocalContext("label", 5.5))
+    assert result["ok"] and result["stopped"].startswith("out of time")
+    assert result["labelled"] == 0 and result["remaining"] == 6 and result["stalled"] is True
+    metrics, logs = emitted(capsys)
+    assert metrics["LabelRunStalled"] == 1 and metrics["UnlabelledBacklog"] == 6
+    assert any(
+        log["level"] == "WARNING" and "no title labelled while 6 wait" in log["message"]
+        for log in logs
+    )
+
+    hf.script.clear()
+    result = invoke("label", event("schedule-label.json"))
+    assert result["labelled"] == 6 and result["stalled"] is False
+    metrics, _ = emitted(capsys)
+    assert metrics["LabelRunStalled"] == 0
+
+
 def test_a_dropped_connection_between_invocations_is_reopened(
     lambda_env, db_url, site, pg_server_url, query
 ):

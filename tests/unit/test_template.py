@@ -138,11 +138,31 @@ def test_every_alarm_notifies_the_topic(template):
         "FailedInvocationsAlarm",
         "NoNewTitlesAlarm",
         "BacklogAlarm",
+        "LabellingStalledAlarm",
     } <= set(alarms)
     for alarm in alarms.values():
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}]
     assert alarms["NoNewTitlesAlarm"]["Properties"]["TreatMissingData"] == "breaching"
     assert alarms["NoNewTitlesAlarm"]["Properties"]["Period"] == 86400
+    stalled = alarms["LabellingStalledAlarm"]["Properties"]
+    # Every run of each hour (Minimum), three hours in a row, said it labelled nothing.
+    assert (stalled["MetricName"], stalled["Statistic"]) == ("LabelRunStalled", "Minimum")
+    assert stalled["EvaluationPeriods"] == stalled["DatapointsToAlarm"] == 3
+
+
+def test_alarms_watch_metrics_the_handlers_publish(template):
+    """A renamed metric would leave its alarm watching nothing (and NoNewTitles breaching)."""
+    handlers = ROOT / "src" / "utoday_sentiment" / "handlers"
+    published = set()
+    for source in (handlers / "scrape.py", handlers / "label.py"):
+        published |= set(re.findall(r'add_metric\(name="(\w+)"', source.read_text()))
+    watched = {
+        r["Properties"]["MetricName"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::CloudWatch::Alarm"
+        and r["Properties"].get("Namespace") == "UTodaySentiment"
+    }
+    assert watched and watched <= published
 
 
 def test_lambda_requirements_are_the_runtime_dependencies_minus_what_lambda_provides():

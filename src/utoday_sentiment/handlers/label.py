@@ -55,3 +55,12 @@ def _record(summary: Any) -> None:
     metrics.add_metric(name="ApiRequests", unit=MetricUnit.Count, value=summary.requests)
     metrics.add_metric(name="ApiRetries", unit=MetricUnit.Count, value=summary.retries)
     metrics.add_metric(name="UnlabelledBacklog", unit=MetricUnit.Count, value=summary.remaining)
+    # 1 when titles waited and none was labelled: LabellingStalledAlarm fires when every run of
+    # three hours in a row says so (an API answering 503/429 until each deadline raises no error).
+    metrics.add_metric(name="LabelRunStalled", unit=MetricUnit.Count, value=int(summary.stalled))
+    if summary.stalled:
+        logger.warning(
+            "no title labelled while %d wait (%s)",
+            summary.remaining,
+            summary.stopped or "no reason given",
+        )
