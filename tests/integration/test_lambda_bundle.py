@@ -1,13 +1,18 @@
 """The Lambda bundle holds only src/requirements.txt (minus what src/Makefile prunes); boto3 comes
 from the runtime and Powertools from its layer. These tests run both handlers in a fresh
 interpreter where nothing else can be imported, so a module-level `import tqdm` or `lxml.html`
-anywhere on the handlers' path fails here instead of at 6 a.m. on AWS."""
+anywhere on the handlers' path fails here instead of at 6 a.m. on AWS.
+
+In Lambda, Powertools' Tracer is on and patches requests and psycopg2 with X-Ray's wrappers; the
+rest of the suite runs with it off. One test sets Lambda's environment so the handlers run through
+those wrappers, sending their segments to a UDP socket standing in for the X-Ray daemon."""
 
 from __future__ import annotations
 
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import textwrap
@@ -129,7 +134,7 @@ def run_in_bundle(env: dict[str, str], calls: list[tuple[str, dict]], probes: li
     )
     assert done.returncode == 0, done.stderr[-3000:]
     line = next(ln for ln in done.stdout.splitlines() if ln.startswith("RESULT "))
-    return json.loads(line.removeprefix("RESULT "))
+    return json.loads(line.removeprefix("RESULT ")) | {"output": done.stdout + done.stderr}
 
 
 @pytest.fixture
@@ -147,10 +152,28 @@ def bundle_env(db_url, site, hf) -> dict[str, str]:
         HF_API_URL=hf.url,
         HF_API_TOKEN=TOKEN,
         AWS_DEFAULT_REGION="eu-west-1",
-        POWERTOOLS_TRACE_DISABLED="true",
         POWERTOOLS_SERVICE_NAME="utoday-sentiment",
     )
     return env
+
+
+@pytest.fixture
+def xray_daemon():
+    """A UDP socket on 127.0.0.1 where the X-Ray SDK sends its segments, as to Lambda's daemon."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.settimeout(0.2)
+    received: list[str] = []
+
+    def drain() -> list[str]:
+        while True:
+            try:
+                received.append(sock.recv(65536).decode("utf-8", "replace"))
+            except TimeoutError:
+                return received
+
+    yield sock.getsockname()[1], drain
+    sock.close()
 
 
 def test_the_importable_set_is_what_lambda_has():
@@ -181,3 +204,35 @@ def test_both_handlers_work_with_only_the_bundle_importable(bundle_env, hf, quer
     assert label["ok"] and label["labelled"] == 60 and label["remaining"] == 0
     assert len(hf.inputs()) == 60
     assert query("SELECT count(*), count(sentiment) FROM titles") == [(60, 60)]
+
+
+def test_traced_as_in_lambda_and_no_secret_in_a_trace(bundle_env, xray_daemon, hf, query):
+    """In Lambda the Tracer is on and patches requests and psycopg2: the handlers must work
+    through those wrappers, and the segments they send must not carry the token."""
+    port, drain = xray_daemon
+    env = dict(bundle_env)
+    password = "db-SECRET-canary-4242"  # ignored by the test server, seen by psycopg2 and X-Ray
+    env.update(
+        DATABASE_URL=env["DATABASE_URL"] + f"&password={password}",
+        LAMBDA_TASK_ROOT=str(ROOT / "src"),
+        AWS_LAMBDA_FUNCTION_NAME="utoday-sentiment-label",
+        AWS_EXECUTION_ENV="AWS_Lambda_python3.13",
+        AWS_XRAY_DAEMON_ADDRESS=f"127.0.0.1:{port}",
+        _X_AMZN_TRACE_ID="Root=1-6740a1b2-3c4d5e6f7a8b9c0d1e2f3a4b;Parent=53995c3f42cd8ad8;Sampled=1",
+    )
+    calls = [
+        ("scrape", json.loads((EVENTS / "schedule-scrape.json").read_text())),
+        ("label", json.loads((EVENTS / "schedule-label.json").read_text())),
+    ]
+    out = run_in_bundle(env, calls, ["json"])
+    assert out["results"]["scrape"]["new_titles"] == 60
+    assert out["results"]["label"]["labelled"] == 60
+    assert query("SELECT count(*), count(sentiment) FROM titles") == [(60, 60)]
+
+    segments = "\n".join(drain())
+    assert '"name": "## handler"' in segments or '"name":"## handler"' in segments
+    assert "PostgreSQL" in segments  # psycopg2 was traced: the wrappers were really in the path
+    for secret in (TOKEN, password):
+        assert secret not in segments
+        assert secret not in out["output"]  # the handlers' JSON logs
+    assert '"level":"INFO"' in out["output"].replace(" ", "")  # the logs were there to search
