@@ -222,15 +222,32 @@ def bench_storing(server: str, args: argparse.Namespace) -> dict[str, Any]:
 # 4. cold imports
 
 
-def _import_ms(module: str) -> float:
+# What Lambda sets in a function's environment that changes what importing a handler does: the
+# Powertools Tracer turns on (and patches requests, botocore and psycopg2 at import), and the X-Ray
+# SDK uses its Lambda context and local sampler instead of building a botocore X-Ray client for
+# centralised sampling. Nothing here is contacted: imports only.
+LAMBDA_ENV = {
+    "LAMBDA_TASK_ROOT": str(ROOT / "src"),
+    "AWS_LAMBDA_FUNCTION_NAME": "utoday-sentiment-bench",
+    "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13",
+    "AWS_REGION": "eu-west-1",
+    "AWS_DEFAULT_REGION": "eu-west-1",
+}
+
+
+def _import_ms(module: str, extra_env: dict[str, str] | None = None) -> float:
     """Cumulative import time of `module` in a fresh interpreter (python -X importtime)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "POWERTOOLS_"))}
+    for name in (*LAMBDA_ENV, "_X_AMZN_TRACE_ID"):
+        env.pop(name, None)
+    env.update(extra_env or {})
     done = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", f"import {module}"],
         capture_output=True,
         text=True,
         check=True,
         cwd=ROOT,
-        env={k: v for k, v in os.environ.items() if not k.startswith("PYTHON")},
+        env=env,
     )
     for line in reversed(done.stderr.splitlines()):
         fields = [f.strip() for f in line.split("|")]
@@ -240,6 +257,8 @@ def _import_ms(module: str) -> float:
 
 
 def bench_imports(args: argparse.Namespace) -> dict[str, Any]:
+    """Each import in fresh interpreters, median of --import-runs. `*_lambda_ms`: with Lambda's
+    environment (what a cold start there pays); the others: outside Lambda (a laptop, CI)."""
     modules = {
         "boto3": "boto3",
         "scrape_handler": "utoday_sentiment.handlers.scrape",
@@ -248,15 +267,18 @@ def bench_imports(args: argparse.Namespace) -> dict[str, Any]:
         "powertools_logger_metrics": "aws_lambda_powertools.logging,aws_lambda_powertools.metrics",
     }
     results: dict[str, Any] = {"runs": args.import_runs}
-    for key, module in modules.items():
-        if "," in module:  # several modules in one interpreter: their sum
-            names = module.split(",")
-            times = [sum(_import_ms(n) for n in names) for _ in range(args.import_runs)]
-        else:
-            times = [_import_ms(module) for _ in range(args.import_runs)]
-        results[f"{key}_ms"] = statistics.median(times)
-    for handler in ("scrape_handler", "label_handler"):
-        results[f"{handler}_ratio"] = results[f"{handler}_ms"] / results["boto3_ms"]
+    for suffix, env in (("_lambda", LAMBDA_ENV), ("", None)):
+        for key, module in modules.items():
+            if "," in module:  # several modules in one interpreter: their sum
+                names = module.split(",")
+                times = [sum(_import_ms(n, env) for n in names) for _ in range(args.import_runs)]
+            else:
+                times = [_import_ms(module, env) for _ in range(args.import_runs)]
+            results[f"{key}{suffix}_ms"] = statistics.median(times)
+        for handler in ("scrape_handler", "label_handler"):
+            results[f"{handler}{suffix}_ratio"] = (
+                results[f"{handler}{suffix}_ms"] / results[f"boto3{suffix}_ms"]
+            )
     return results
 
 
@@ -354,16 +376,16 @@ def targets(r: dict[str, Any]) -> list[Target]:
         Target("parsing speed", ">= 2x baseline", f"{par['ratio']:.2f}x", par["ratio"] >= 2),
         Target("storing speed", ">= 10x baseline", f"{sto['speedup']:.1f}x", sto["speedup"] >= 10),
         Target(
-            "scrape handler import",
+            "scrape handler import, as in Lambda",
             "<= 1.5x boto3",
-            f"{imp['scrape_handler_ratio']:.2f}x",
-            imp["scrape_handler_ratio"] <= 1.5,
+            f"{imp['scrape_handler_lambda_ratio']:.2f}x",
+            imp["scrape_handler_lambda_ratio"] <= 1.5,
         ),
         Target(
-            "label handler import",
+            "label handler import, as in Lambda",
             "<= 1.5x boto3",
-            f"{imp['label_handler_ratio']:.2f}x",
-            imp["label_handler_ratio"] <= 1.5,
+            f"{imp['label_handler_lambda_ratio']:.2f}x",
+            imp["label_handler_lambda_ratio"] <= 1.5,
         ),
         Target(
             f"peak memory {mem['sizes'][-1]:,} vs {mem['sizes'][0]:,} titles",
@@ -401,11 +423,17 @@ def table(r: dict[str, Any]) -> str:
         f"{sto['baseline']['seconds']:.2f} s | {sto['speedup']:.1f}x faster |",
         f"| store: database round trips | {sto['project']['round_trips']:,} | "
         f"{sto['baseline']['round_trips']:,} | 1/{sto['baseline']['round_trips'] / sto['project']['round_trips']:.1f} |",
-        f"| cold import, scrape handler | {imp['scrape_handler_ms']:.0f} ms | boto3 {imp['boto3_ms']:.0f} ms | "
-        f"{imp['scrape_handler_ratio']:.2f}x |",
-        f"| cold import, label handler | {imp['label_handler_ms']:.0f} ms | boto3 {imp['boto3_ms']:.0f} ms | "
-        f"{imp['label_handler_ratio']:.2f}x |",
-        f"| imported alone: X-Ray SDK (Tracer) / Powertools logging+metrics | {imp['xray_sdk_ms']:.0f} ms / "
+        f"| cold import as in Lambda, scrape handler | {imp['scrape_handler_lambda_ms']:.0f} ms | "
+        f"boto3 {imp['boto3_lambda_ms']:.0f} ms | {imp['scrape_handler_lambda_ratio']:.2f}x |",
+        f"| cold import as in Lambda, label handler | {imp['label_handler_lambda_ms']:.0f} ms | "
+        f"boto3 {imp['boto3_lambda_ms']:.0f} ms | {imp['label_handler_lambda_ratio']:.2f}x |",
+        f"| cold import outside Lambda, scrape handler | {imp['scrape_handler_ms']:.0f} ms | "
+        f"boto3 {imp['boto3_ms']:.0f} ms | {imp['scrape_handler_ratio']:.2f}x |",
+        f"| cold import outside Lambda, label handler | {imp['label_handler_ms']:.0f} ms | "
+        f"boto3 {imp['boto3_ms']:.0f} ms | {imp['label_handler_ratio']:.2f}x |",
+        f"| imported alone, in / outside Lambda: X-Ray SDK (Tracer) | "
+        f"{imp['xray_sdk_lambda_ms']:.0f} ms / {imp['xray_sdk_ms']:.0f} ms | | |",
+        f"| imported alone: Powertools logging+metrics | "
         f"{imp['powertools_logger_metrics_ms']:.0f} ms | | |",
         f"| peak memory (RSS) labelling {mem['sizes'][0]:,} / {mem['sizes'][-1]:,} titles | "
         f"{mem['rss_peak_bytes'][0] / 2**20:.1f} MiB / {mem['rss_peak_bytes'][-1] / 2**20:.1f} MiB | | "

@@ -65,8 +65,12 @@ def test_bench_smallest_mode(pg_server_url, tmp_path, capsys):
     assert results["parsing"]["pages"] == 3 and results["parsing"]["project_pages_per_second"] > 0
     assert results["memory"]["sizes"] == [40, 80] and len(results["memory"]["rss_peak_bytes"]) == 2
     assert all(
-        results["cold_import"][f"{k}_ms"] > 0 for k in ("boto3", "scrape_handler", "label_handler")
+        results["cold_import"][f"{k}{where}_ms"] > 0
+        for k in ("boto3", "scrape_handler", "label_handler")
+        for where in ("", "_lambda")
     )
+    names = [t["name"] for t in results["targets"]]
+    assert "label handler import, as in Lambda" in names
     assert [t["name"] for t in results["targets"]][:3] == [
         "labelling speed",
         "labelling requests",
