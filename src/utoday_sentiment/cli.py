@@ -322,10 +322,12 @@ def _awaiting_labels_line(conn: Any, settings: Settings) -> str:
     from .db import count_pending
 
     pending = count_pending(conn, model=settings.hf_model)
+    waiting = {0: "no title awaits a label", 1: "1 title awaits a label"}.get(
+        pending, f"{pending} titles await labels"
+    )
     return (
-        f"{pending} title{'' if pending == 1 else 's'} await labels; set HF_API_TOKEN (a Hugging "
-        "Face token with the Inference Providers permission) in the environment or .env, then "
-        f"run `{PROG} label`"
+        f"{waiting}; set HF_API_TOKEN (a Hugging Face token with the Inference Providers "
+        f"permission) in the environment or .env, then run `{PROG} label`"
     )
 
 

@@ -285,6 +285,15 @@ def test_label_without_a_token_says_how_many_wait_and_what_to_do(cli_env, conn, 
     assert hf.batches == []
 
 
+@pytest.mark.parametrize(
+    ("titles", "words"), [(0, "no title awaits a label;"), (1, "1 title awaits a label;")]
+)
+def test_the_waiting_count_reads_right_for_none_and_one(cli_env, conn, capsys, titles, words):
+    seed(conn, titles)
+    code, _, err = cli(capsys, "label")
+    assert code == 2 and words in err
+
+
 def test_label_failure_prints_the_partial_summary_then_one_error_line(
     cli_env, monkeypatch, conn, hf, capsys
 ):
