@@ -18,18 +18,19 @@ import tracemalloc
 
 def main() -> None:
     url, hf_url, warmup, mode = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
-    from utoday_sentiment.config import load_settings
-    from utoday_sentiment.db import connect
-    from utoday_sentiment.pipeline import label_titles
-    from utoday_sentiment.sentiment import HFClient
+    from utoday_sentiment.jobs import run_label
+    from utoday_sentiment.labelling.hf_api import HFClient
+    from utoday_sentiment.records import LabelRequest
+    from utoday_sentiment.settings import load_settings
+    from utoday_sentiment.store.connection import connect
 
     settings = load_settings({"HF_API_TOKEN": "hf_bench", "HF_API_URL": hf_url})
     conn = connect(url)
     client = HFClient(settings)
-    label_titles(conn, client, settings, limit=warmup)
+    run_label(LabelRequest(limit=warmup), settings, conn, labeller=client)
     if mode == "heap":
         tracemalloc.start()
-    summary = label_titles(conn, client, settings)
+    summary = run_label(LabelRequest(), settings, conn, labeller=client).summary
     result = {"labelled": summary.labelled}
     if mode == "heap":
         result["heap_peak_bytes"] = tracemalloc.get_traced_memory()[1]

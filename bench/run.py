@@ -27,7 +27,7 @@ if str(ROOT) not in sys.path:  # `python bench/run.py` as well as `python -m ben
 
 from bench import baseline  # noqa: E402
 from bench.support import counting_connect, database, fresh_schema, seed  # noqa: E402
-from tests.fakes import FakeHF, articles, listing_page  # noqa: E402
+from fakes import FakeHF, articles, listing_page  # noqa: E402
 
 TOKEN = "hf_bench_token"
 MODEL = "mrm8488/distilroberta-finetuned-financial-news-sentiment-analysis"
@@ -81,9 +81,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def bench_labelling(server: str, args: argparse.Namespace) -> dict[str, Any]:
-    from utoday_sentiment.config import load_settings
-    from utoday_sentiment.pipeline import label_titles
-    from utoday_sentiment.sentiment import HFClient
+    from utoday_sentiment.jobs import run_label
+    from utoday_sentiment.labelling.hf_api import HFClient
+    from utoday_sentiment.records import LabelRequest
+    from utoday_sentiment.settings import load_settings
 
     latency, per_input = args.latency_ms / 1000, args.per_input_ms / 1000
     results: dict[str, Any] = {"titles": args.titles, "batch_size": args.batch_size}
@@ -96,7 +97,9 @@ def bench_labelling(server: str, args: argparse.Namespace) -> dict[str, Any]:
             conn = counting_connect(url)
             client = HFClient(settings)
             started = time.perf_counter()
-            summary = label_titles(conn, client, settings, batch_size=args.batch_size)
+            summary = run_label(
+                LabelRequest(batch_size=args.batch_size), settings, conn, labeller=client
+            ).summary
             seconds = time.perf_counter() - started
             batches = [len(b) for b in hf.batches]
             results["project"] = {
@@ -151,7 +154,7 @@ def _pages_per_second(parse, pages: list[bytes], rounds: int = 5) -> float:
 def bench_parsing(args: argparse.Namespace) -> dict[str, Any]:
     import lxml.html
 
-    from utoday_sentiment.scraper import parse_listing
+    from utoday_sentiment.site.parse import parse_listing
 
     pages = [
         listing_page(articles(n * args.cards, args.cards)).encode("utf-8")
@@ -178,8 +181,8 @@ def bench_parsing(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def bench_storing(server: str, args: argparse.Namespace) -> dict[str, Any]:
-    from utoday_sentiment.db import insert_titles
-    from utoday_sentiment.scraper import Title
+    from utoday_sentiment.records import Title
+    from utoday_sentiment.store.titles import insert_titles
 
     titles = [
         Title(

@@ -70,8 +70,8 @@ def database(url: str | None = None) -> Iterator[str]:
 @contextlib.contextmanager
 def fresh_schema(server_url: str) -> Iterator[str]:
     """A URL whose connections see a new, migrated schema; dropped afterwards."""
-    from utoday_sentiment.db import connect
-    from utoday_sentiment.migrate import migrate
+    from utoday_sentiment.store.connection import connect
+    from utoday_sentiment.store.migrate import migrate
 
     schema = f"bench_{uuid.uuid4().hex[:10]}"
     admin = psycopg2.connect(server_url)

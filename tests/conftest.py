@@ -14,7 +14,7 @@ import psycopg2
 import pytest
 from psycopg2 import sql
 
-from tests.fakes import FakeHF, FakeSite
+from fakes import FakeHF, FakeSite
 
 ENV_PREFIXES = ("UTODAY_", "HF_", "DATABASE_URL", "LOG_LEVEL", "POWERTOOLS_", "AWS_")
 
@@ -140,8 +140,8 @@ def db_url(pg_server_url: str) -> Iterator[str]:
 @pytest.fixture
 def conn(db_url: str) -> Iterator[psycopg2.extensions.connection]:
     """A connection to a migrated schema."""
-    from utoday_sentiment.db import connect
-    from utoday_sentiment.migrate import migrate
+    from utoday_sentiment.store.connection import connect
+    from utoday_sentiment.store.migrate import migrate
 
     connection = connect(db_url)
     migrate(connection)

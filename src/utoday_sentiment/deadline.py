@@ -5,6 +5,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Protocol
+
+
+class HasTimeLeft(Protocol):
+    def get_remaining_time_in_millis(self) -> int: ...
 
 
 class Deadline:
@@ -15,8 +20,8 @@ class Deadline:
         self._end = None if seconds is None else clock() + max(seconds, 0.0)
 
     @classmethod
-    def from_lambda_context(cls, context: object, margin_seconds: float = 5.0) -> Deadline:
-        remaining_ms = context.get_remaining_time_in_millis()  # type: ignore[attr-defined]
+    def from_lambda_context(cls, context: HasTimeLeft, margin_seconds: float = 5.0) -> Deadline:
+        remaining_ms = context.get_remaining_time_in_millis()
         return cls(remaining_ms / 1000.0 - margin_seconds)
 
     @property

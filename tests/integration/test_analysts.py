@@ -18,9 +18,10 @@ import psycopg2
 import pytest
 from psycopg2 import sql
 
-from utoday_sentiment import migrate as migrate_module
 from utoday_sentiment.cli import main
-from utoday_sentiment.db import connect, run_read_only
+from utoday_sentiment.store import migrate as migrate_module
+from utoday_sentiment.store.analysts import run_read_only
+from utoday_sentiment.store.connection import connect
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 TODAY = datetime.now(UTC).date()

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes import Reply, articles
+from fakes import Reply, articles
 from utoday_sentiment.cli import main
-from utoday_sentiment.migrate import load_migrations
+from utoday_sentiment.store.migrate import load_migrations
 
 LISTING = "/latest-cryptocurrency-news"
 ALL_MIGRATIONS = ", ".join(m.name for m in load_migrations())
@@ -92,14 +92,38 @@ def test_status_reports_counts(env, site, capsys):
     assert "titles:" in out and " 12" in out
 
 
-def test_status_before_any_migration_says_what_to_do(env, capsys):
+def test_status_on_a_fresh_database_says_there_is_no_data_yet(env, capsys, query):
+    code, out, err = cli(capsys, "status")
+    assert code == 0 and err == ""
+    assert out.strip() == (
+        "no data yet: this database has no schema; run `utoday-sentiment run` to scrape the "
+        "first headlines (or `utoday-sentiment migrate` to create the schema only)"
+    )
+    assert query("SELECT to_regclass('schema_migrations') IS NULL") == [(True,)]  # read-only
+    code, out, _ = cli(capsys, "status", "--json")
+    assert code == 0 and json.loads(out)["titles"] == 0
+
+
+def test_status_on_a_schema_behind_this_version_says_what_to_do(env, capsys, db_url):
+    from utoday_sentiment.store.connection import connect
+    from utoday_sentiment.store.migrate import migrate
+
+    conn = connect(db_url)
+    migrate(conn)
+    newest = load_migrations()[-1].name
+    with conn.cursor() as cur:  # as if this version shipped one more migration
+        cur.execute("DELETE FROM schema_migrations WHERE name = %s", (newest,))
+    conn.commit()
+    conn.close()
     code, _, err = cli(capsys, "status")
     assert code == 1
-    assert err.strip() == (
-        f"utoday-sentiment: error: the database schema is behind this version ({ALL_MIGRATIONS} "
+    behind = newest
+    errors = [line for line in err.splitlines() if line.startswith("utoday-sentiment:")]
+    assert errors == [err.strip().splitlines()[-1]]
+    assert errors[0] == (
+        f"utoday-sentiment: error: the database schema is behind this version ({behind} "
         "not applied); run `utoday-sentiment migrate`"
     )
-    assert len(err.strip().splitlines()) == 1
 
 
 def test_site_unreachable_is_one_line_and_non_zero(env, site, capsys, monkeypatch):
@@ -127,10 +151,23 @@ def test_bad_arguments_and_settings(env, capsys, monkeypatch):
         main(["scrape", "--from-page", "3"])
     assert info.value.code == 2
     assert "--from-page and --to-page go together" in capsys.readouterr().err
-    with pytest.raises(SystemExit) as info:
-        main(["scrape", "--max-pages", "0"])
-    assert info.value.code == 2
-    assert "--max-pages: '0' must be 1 or more" in capsys.readouterr().err
+    # One message for every out-of-range value, with the bounds the settings table gives
+    for value in ("0", "-1", "1001", "two"):
+        with pytest.raises(SystemExit) as info:
+            main(["scrape", "--max-pages", value])
+        assert info.value.code == 2
+        assert (
+            f"--max-pages: '{value}' is not valid: use a whole number from 1 to 1000"
+            in capsys.readouterr().err
+        )
+    for flag in ("--days", "--limit"):
+        command = "report" if flag == "--days" else "label"
+        for value in ("0", "-1"):
+            with pytest.raises(SystemExit):
+                main([command, flag, value])
+            err = capsys.readouterr().err
+            assert f"{flag}: '{value}' is not valid: use a whole number " in err
+            assert "from 1 to" in err or ">= 1" in err
     monkeypatch.setenv("UTODAY_PAGE_DELAY", "fast")
     code, _, err = cli(capsys, "scrape")
     assert code == 2
@@ -138,6 +175,24 @@ def test_bad_arguments_and_settings(env, capsys, monkeypatch):
         "utoday-sentiment: error: UTODAY_PAGE_DELAY='fast' is not valid: "
         "use a number of seconds >= 0, such as 1"
     )
+
+
+def test_a_reversed_page_range_is_refused_before_the_database_starts(capsys, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:9/none")  # never reached
+    with pytest.raises(SystemExit) as info:
+        main(["scrape", "--from-page", "5", "--to-page", "2"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "--to-page 2 is below --from-page 5" in err and "database" not in err
+
+
+@pytest.mark.parametrize("command", ["migrate", "scrape", "status", "report", "run", "label"])
+def test_every_command_describes_itself_in_help(command, capsys):
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    out = capsys.readouterr().out
+    description = out.split("\n\n")[1]  # usage, then the description
+    assert not description.startswith(("options:", "positional")) and len(description) > 30
 
 
 def test_database_unreachable(env, capsys, monkeypatch):

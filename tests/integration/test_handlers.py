@@ -11,12 +11,12 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-from tests.fakes import Reply, articles
-from utoday_sentiment.db import insert_titles
+from fakes import Reply, articles
 from utoday_sentiment.handlers import runtime
 from utoday_sentiment.handlers.events import EventError
 from utoday_sentiment.handlers.local import LocalContext, invoke
-from utoday_sentiment.scraper import Title
+from utoday_sentiment.records import Title
+from utoday_sentiment.store.titles import insert_titles
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 TOKEN = "hf_handler_SECRET_token_555"
@@ -79,7 +79,7 @@ def emitted(capsys) -> tuple[dict[str, float], list[dict]]:
 def seed(db_url, n):
     conn = psycopg2.connect(db_url)
     try:
-        from utoday_sentiment.migrate import migrate
+        from utoday_sentiment.store.migrate import migrate
 
         migrate(conn)
         insert_titles(

@@ -1,4 +1,4 @@
-"""label_titles() and the `label` command on a real PostgreSQL, against a fake Inference API."""
+"""label() and the `label` command on a real PostgreSQL, against a fake Inference API."""
 
 from __future__ import annotations
 
@@ -12,17 +12,17 @@ import requests
 import responses
 from responses.registries import OrderedRegistry
 
-from tests.fakes import Reply, fake_scores
+from fakes import Reply, fake_scores
+from tests.helpers import TOKEN, label, label_result
 from utoday_sentiment.cli import main
-from utoday_sentiment.config import load_settings
-from utoday_sentiment.db import connect, insert_titles
 from utoday_sentiment.deadline import Deadline
 from utoday_sentiment.errors import UtodayError
-from utoday_sentiment.pipeline import label_titles
-from utoday_sentiment.scraper import Title
-from utoday_sentiment.sentiment import HFClient
+from utoday_sentiment.labelling.hf_api import HFClient
+from utoday_sentiment.records import Title
+from utoday_sentiment.settings import load_settings
+from utoday_sentiment.store.connection import connect
+from utoday_sentiment.store.titles import insert_titles
 
-TOKEN = "hf_integration_SECRET_token_987"
 NEWEST = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
@@ -49,12 +49,16 @@ def settings_for(hf, **env):
     return load_settings({"HF_API_TOKEN": TOKEN, "HF_API_URL": hf.url, **env})
 
 
-def run_labeller(conn, hf, **kwargs):
+def run_labeller(conn, hf, *, result=False, **kwargs):
+    """The label job with a fake-API client: its summary (error raised), or with `result` the
+    whole JobResult (summary and error)."""
     env = kwargs.pop("env", {})
     settings = settings_for(hf, **env)
     client = HFClient(settings, sleep=lambda s: None)
     try:
-        return label_titles(conn, client, settings, **kwargs)
+        if result:
+            return label_result(conn, client, settings, **kwargs)
+        return label(conn, client, settings, **kwargs)
     finally:
         client.close()
 
@@ -120,14 +124,15 @@ def test_fail_fast_changes_no_row(conn, hf, query, status, caplog):
     hf.script.append(
         Reply("Not Found" if status == 404 else '{"error": "no"}', status, "application/json")
     )
-    with caplog.at_level(logging.DEBUG), pytest.raises(UtodayError) as info:
-        run_labeller(conn, hf)
-    assert f"Hugging Face answered {status}" in str(info.value)
-    assert info.value.summary.labelled == 0 and info.value.summary.remaining == 5
+    with caplog.at_level(logging.DEBUG):
+        result = run_labeller(conn, hf, result=True)
+    assert isinstance(result.error, UtodayError)
+    assert f"Hugging Face answered {status}" in str(result.error)
+    assert result.summary.labelled == 0 and result.summary.remaining == 5
     assert query(
         "SELECT count(*) FROM titles WHERE sentiment IS NOT NULL OR label_attempts > 0"
     ) == [(0,)]
-    assert TOKEN not in str(info.value) and TOKEN not in caplog.text
+    assert TOKEN not in str(result.error) and TOKEN not in caplog.text
 
 
 def test_batches_answered_before_a_fatal_error_are_kept(conn, hf, query):
@@ -159,7 +164,7 @@ def test_deadline_mid_run_stores_answered_batches_and_leaves_the_rest(conn, quer
     with responses.RequestsMock() as api:
         api.add_callback(responses.POST, settings.hf_url, callback=answer)
         client = HFClient(settings, sleep=lambda s: None)
-        summary = label_titles(
+        summary = label(
             conn, client, settings, batch_size=10, deadline=Deadline(10, clock=lambda: now[0])
         )
     assert summary.labelled == 20 and summary.remaining == 30
@@ -182,7 +187,7 @@ def test_503_until_the_deadline_leaves_titles_unlabelled(conn, query):
             now[0] += seconds
 
         client = HFClient(settings, sleep=sleep)
-        summary = label_titles(conn, client, settings, deadline=Deadline(20, clock=lambda: now[0]))
+        summary = label(conn, client, settings, deadline=Deadline(20, clock=lambda: now[0]))
         sent = len(api.calls)
     assert summary.labelled == 0 and summary.remaining == 5
     assert summary.stopped.startswith("out of time")
@@ -315,7 +320,7 @@ def test_label_failure_prints_the_partial_summary_then_one_error_line(
 
 
 def test_run_scrapes_then_labels(cli_env, monkeypatch, site, hf, capsys, query):
-    from tests.fakes import articles
+    from fakes import articles
 
     monkeypatch.setenv("HF_API_TOKEN", TOKEN)
     monkeypatch.setenv("UTODAY_BASE_URL", site.url)
@@ -343,7 +348,7 @@ def test_run_labels_the_backlog_even_when_the_site_is_down(cli_env, monkeypatch,
 def test_run_max_seconds_bounds_the_scrape_and_the_labelling_together(
     cli_env, monkeypatch, site, hf, capsys
 ):
-    from tests.fakes import Reply, articles, listing_page
+    from fakes import Reply, articles, listing_page
 
     monkeypatch.setenv("HF_API_TOKEN", TOKEN)
     monkeypatch.setenv("UTODAY_BASE_URL", site.url)

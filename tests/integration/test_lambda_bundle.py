@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes import articles
+from fakes import articles
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "events"

@@ -6,9 +6,9 @@ import threading
 
 import pytest
 
-from utoday_sentiment.db import connect
 from utoday_sentiment.errors import MigrationError
-from utoday_sentiment.migrate import Migration, load_migrations, migrate
+from utoday_sentiment.store.connection import connect
+from utoday_sentiment.store.migrate import Migration, load_migrations, migrate
 
 
 def test_fresh_database_gets_every_migration_once(db_url, query):

@@ -1,4 +1,4 @@
-"""scrape_titles() against a fake U.Today on 127.0.0.1 and a real PostgreSQL."""
+"""scrape() against a fake U.Today on 127.0.0.1 and a real PostgreSQL."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import logging
 
 import pytest
 
-from tests.fakes import Reply, articles, fixture
-from utoday_sentiment.config import load_settings
+from fakes import Reply, articles, fixture
+from tests.helpers import scrape as scrape_job
 from utoday_sentiment.deadline import Deadline
 from utoday_sentiment.errors import LayoutError, SiteError
-from utoday_sentiment.pipeline import scrape_titles
-from utoday_sentiment.scraper import SiteClient
+from utoday_sentiment.settings import load_settings
+from utoday_sentiment.site import SiteClient
 
 LISTING = "/latest-cryptocurrency-news"
 
@@ -28,7 +28,7 @@ def scrape(conn, settings):
     def run(**kwargs):
         client = SiteClient(settings, backoff_factor=0)
         try:
-            return scrape_titles(conn, client, settings, **kwargs)
+            return scrape_job(conn, client, settings, **kwargs)
         finally:
             client.close()
 
@@ -157,5 +157,5 @@ def test_the_page_delay_is_observed_between_pages(site, conn):
     slept = []
     client = SiteClient(settings, sleep=slept.append)
     site.serve_listing([articles(0, 30), articles(30, 30)])
-    scrape_titles(conn, client, settings)
+    scrape_job(conn, client, settings)
     assert slept == [2.5, 2.5]  # before page 1 and page 2, never before page 0

@@ -172,7 +172,7 @@ def test_no_database_configured():
 
 def test_handler_reads_its_database_from_a_secret(aws, monkeypatch, db_url, site, query):
     """The whole path: a secret holding the test database's URL, a scrape through the handler."""
-    from tests.fakes import articles
+    from fakes import articles
     from utoday_sentiment.handlers.local import invoke
 
     secrets, _ = aws

@@ -8,9 +8,10 @@ from datetime import UTC, datetime
 import psycopg2
 import pytest
 
-from utoday_sentiment.db import connect, insert_titles, title_status
 from utoday_sentiment.errors import DatabaseError
-from utoday_sentiment.scraper import Title
+from utoday_sentiment.records import Title
+from utoday_sentiment.store.connection import connect
+from utoday_sentiment.store.titles import insert_titles, title_status
 
 
 def make(n: int, **kw) -> Title:

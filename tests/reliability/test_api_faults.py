@@ -8,15 +8,15 @@ import logging
 
 import pytest
 
-from tests.fakes import Reply, fake_scores
+from fakes import Reply, fake_scores
+from tests.helpers import label, label_result
 from tests.reliability.conftest import TOKEN
-from utoday_sentiment.config import load_settings
-from utoday_sentiment.db import insert_titles
 from utoday_sentiment.deadline import Deadline
 from utoday_sentiment.errors import UtodayError
-from utoday_sentiment.pipeline import label_titles
-from utoday_sentiment.scraper import Title
-from utoday_sentiment.sentiment import HFClient
+from utoday_sentiment.labelling.hf_api import HFClient
+from utoday_sentiment.records import Title
+from utoday_sentiment.settings import load_settings
+from utoday_sentiment.store.titles import insert_titles
 
 N = 12
 
@@ -104,12 +104,11 @@ def test_api_fault(name, conn, hf, query, caplog):
     deadline = Deadline(seconds) if seconds else Deadline()
     with caplog.at_level(logging.DEBUG):
         if raises:
-            with pytest.raises(UtodayError) as info:
-                label_titles(conn, client, settings, batch_size=N, deadline=deadline)
-            summary = info.value.summary
-            told = str(info.value)
+            result = label_result(conn, client, settings, batch_size=N, deadline=deadline)
+            assert isinstance(result.error, UtodayError)
+            summary, told = result.summary, str(result.error)
         else:
-            summary = label_titles(conn, client, settings, batch_size=N, deadline=deadline)
+            summary = label(conn, client, settings, batch_size=N, deadline=deadline)
             told = summary.line()
     rows = query("SELECT title, sentiment, sentiment_score, label_attempts FROM titles")
     for title, sentiment, score, attempts in rows:

@@ -7,10 +7,10 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from tests.fakes import articles
+from fakes import articles
 from tests.reliability.conftest import TOKEN, finish
-from utoday_sentiment.db import insert_titles
-from utoday_sentiment.scraper import Title
+from utoday_sentiment.records import Title
+from utoday_sentiment.store.titles import insert_titles
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 

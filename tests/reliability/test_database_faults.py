@@ -12,13 +12,15 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-from tests.fakes import Reply, articles
+from fakes import Reply, articles
+from tests.helpers import label, scrape
 from tests.reliability.conftest import TOKEN
-from utoday_sentiment.config import load_settings
-from utoday_sentiment.db import connect, insert_titles
 from utoday_sentiment.errors import DatabaseError
-from utoday_sentiment.pipeline import label_titles, scrape_titles
-from utoday_sentiment.scraper import SiteClient, Title
+from utoday_sentiment.records import Title
+from utoday_sentiment.settings import load_settings
+from utoday_sentiment.site import SiteClient
+from utoday_sentiment.store.connection import connect
+from utoday_sentiment.store.titles import insert_titles
 
 LISTING = "/latest-cryptocurrency-news"
 
@@ -49,13 +51,13 @@ def test_connection_killed_while_a_batch_is_in_flight(db_url, conn, hf, pg_serve
     # the third request arrives while its batch's rows are claimed: kill the labeller's session
     hf.on_request = lambda number, _: terminate(pg_server_url, pid) if number == 3 else None
     with pytest.raises(DatabaseError, match="lost the database connection while storing labels"):
-        label_titles(victim, HFClient(settings), settings, batch_size=20)
+        label(victim, HFClient(settings), settings, batch_size=20)
     victim.close()
     # two whole batches are stored, the third not at all
     assert query("SELECT count(*) FROM titles WHERE sentiment IS NOT NULL") == [(40,)]
     hf.on_request = None
     survivor = connect(db_url)
-    summary = label_titles(survivor, HFClient(settings), settings, batch_size=20)
+    summary = label(survivor, HFClient(settings), settings, batch_size=20)
     survivor.close()
     assert summary.labelled == 60 and summary.remaining == 0
     assert query("SELECT count(*) FROM titles WHERE sentiment IS NULL") == [(0,)]
@@ -71,7 +73,7 @@ def test_connection_killed_mid_scrape_leaves_no_gap_for_the_next_run(
     )
     old = articles(100, 60)
     site.serve_listing([old[:30], old[30:]])
-    first = scrape_titles(conn, SiteClient(settings), settings)
+    first = scrape(conn, SiteClient(settings), settings)
     assert first.new_titles == 60  # a clean run: the listing is covered down to its oldest title
 
     # 75 new articles appear (2.5 pages); the next run dies on page 1, after storing page 0
@@ -83,18 +85,18 @@ def test_connection_killed_mid_scrape_leaves_no_gap_for_the_next_run(
         terminate(pg_server_url, pid) if path.endswith("?page=1") else None
     )
     with pytest.raises(DatabaseError, match="lost the database connection while storing titles"):
-        scrape_titles(victim, SiteClient(settings), settings)
+        scrape(victim, SiteClient(settings), settings)
     victim.close()
     site.on_request = None
     assert query("SELECT count(*) FROM titles") == [(90,)]  # page 0 only: pages 1-2 are the gap
 
     # nothing new on page 0 any more, but the run walks on until it reconnects
-    third = scrape_titles(conn, SiteClient(settings), settings)
+    third = scrape(conn, SiteClient(settings), settings)
     assert third.new_titles == 45
     assert query("SELECT count(*), count(DISTINCT url) FROM titles") == [(135, 135)]
     # and once connected, a quiet day costs one request again
     site.requests.clear()
-    assert scrape_titles(conn, SiteClient(settings), settings).new_titles == 0
+    assert scrape(conn, SiteClient(settings), settings).new_titles == 0
     assert site.paths() == [LISTING]
 
 
@@ -104,15 +106,15 @@ def test_a_daily_run_cut_short_by_its_deadline_is_caught_up_the_next_day(conn, s
     settings = load_settings({"UTODAY_BASE_URL": site.url, "UTODAY_PAGE_DELAY": "0"})
     old = articles(100, 30)
     site.serve_listing([old])
-    scrape_titles(conn, SiteClient(settings), settings)
+    scrape(conn, SiteClient(settings), settings)
     listing = articles(0, 70) + old
     site.serve_listing([listing[i : i + 30] for i in range(0, len(listing), 30)])
     clock = iter([0, 0, 0, 100, 100, 100, 100, 100])  # time runs out after the first page
-    cut = scrape_titles(
+    cut = scrape(
         conn, SiteClient(settings), settings, deadline=Deadline(10, clock=lambda: next(clock))
     )
     assert cut.stopped == "out of time" and cut.new_titles == 30
-    assert scrape_titles(conn, SiteClient(settings), settings).new_titles == 40
+    assert scrape(conn, SiteClient(settings), settings).new_titles == 40
     assert query("SELECT count(*) FROM titles") == [(100,)]
 
 
@@ -173,4 +175,4 @@ def test_server_restarted_between_invocations_the_handler_reconnects(
         runtime.reset()
 
 
-from utoday_sentiment.sentiment import HFClient  # noqa: E402
+from utoday_sentiment.labelling.hf_api import HFClient  # noqa: E402

@@ -9,8 +9,9 @@ from urllib.parse import urlsplit
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.fakes import articles, fixture, listing_page
-from utoday_sentiment.scraper import ParsedPage, parse_listing, parse_rss
+from fakes import articles, fixture, listing_page
+from utoday_sentiment.records import ParsedPage
+from utoday_sentiment.site.parse import parse_listing, parse_rss
 
 SITE = "https://u.today"
 PAGE = "https://u.today/latest-cryptocurrency-news?page=3"

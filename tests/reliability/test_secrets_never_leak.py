@@ -11,10 +11,10 @@ import psycopg2
 import pytest
 from psycopg2.extensions import make_dsn
 
-from tests.fakes import Reply, fixture
+from fakes import Reply, fixture
 from utoday_sentiment.cli import main
-from utoday_sentiment.db import insert_titles
-from utoday_sentiment.scraper import Title
+from utoday_sentiment.records import Title
+from utoday_sentiment.store.titles import insert_titles
 
 TOKEN = "hf_CANARY_token_d41d8cd98f00"
 PASSWORD = "pw-CANARY-5e8f1a"

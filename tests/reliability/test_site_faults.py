@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fakes import Article, Reply, articles, fixture, listing_page
-from utoday_sentiment.config import load_settings
+from fakes import Article, Reply, articles, fixture, listing_page
+from tests.helpers import scrape as scrape_job
 from utoday_sentiment.errors import LayoutError, SiteError
-from utoday_sentiment.pipeline import scrape_titles
-from utoday_sentiment.scraper import SiteClient
+from utoday_sentiment.settings import load_settings
+from utoday_sentiment.site import SiteClient
 
 LISTING = "/latest-cryptocurrency-news"
 
@@ -19,7 +19,7 @@ def scrape(conn, site):
         settings = load_settings({"UTODAY_BASE_URL": site.url, "UTODAY_PAGE_DELAY": "0", **env})
         client = SiteClient(settings, backoff_factor=0)
         try:
-            return scrape_titles(conn, client, settings, max_pages=3)
+            return scrape_job(conn, client, settings, max_pages=3)
         finally:
             client.close()
 

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from utoday_sentiment.config import DEFAULT_USER_AGENT, load_settings
 from utoday_sentiment.errors import ConfigError
+from utoday_sentiment.settings import DEFAULT_USER_AGENT, load_settings
 
 
 def test_defaults():
@@ -69,7 +69,7 @@ def test_database_password_never_in_the_error():
 
 
 def test_dotenv_is_read_and_real_environment_wins(tmp_path, monkeypatch):
-    from utoday_sentiment.config import load_dotenv_file
+    from utoday_sentiment.settings import load_dotenv_file
 
     (tmp_path / ".env").write_text("UTODAY_MAX_PAGES=7\nUTODAY_PAGE_DELAY=3\n")
     monkeypatch.chdir(tmp_path)

@@ -9,9 +9,10 @@ import pytest
 import responses
 from responses.registries import OrderedRegistry
 
-from utoday_sentiment.config import load_settings
 from utoday_sentiment.deadline import Deadline
-from utoday_sentiment.sentiment import ApiError, DeadlineReached, HFClient, RejectedInput
+from utoday_sentiment.labelling import InputRefused, OutOfTime
+from utoday_sentiment.labelling.hf_api import ApiError, HFClient
+from utoday_sentiment.settings import load_settings
 
 TOKEN = "hf_test_TOKEN_must_never_leak_123"
 URL = "https://router.huggingface.co/hf-inference/models/mrm8488/distilroberta-finetuned-financial-news-sentiment-analysis"
@@ -104,7 +105,7 @@ def test_503_with_estimated_time_is_honoured(api, client, clock):
 
 def test_503_longer_than_the_deadline_stops_without_waiting(api, client, clock):
     api.post(URL, status=503, json={"error": "loading", "estimated_time": 20.0})
-    with pytest.raises(DeadlineReached):
+    with pytest.raises(OutOfTime):
         client.classify(["a"], Deadline(10, clock=clock))
     assert clock.slept == [] and len(api.calls) == 1
 
@@ -144,7 +145,7 @@ def test_persistent_server_errors_give_up_after_bounded_attempts(api, client, cl
 
 def test_400_is_a_rejected_input(api, client, clock):
     api.post(URL, status=400, json={"error": "index out of range in self"})
-    with pytest.raises(RejectedInput, match="refused the input \\(400\\): index out of range"):
+    with pytest.raises(InputRefused, match="refused the input \\(400\\): index out of range"):
         client.classify(["a", "b"], Deadline(60, clock=clock))
     assert len(api.calls) == 1
 
@@ -215,7 +216,7 @@ def test_unknown_label_stops_at_once(api, client, clock):
 
 
 def test_no_request_without_time_left(api, client, clock):
-    with pytest.raises(DeadlineReached):
+    with pytest.raises(OutOfTime):
         client.classify(["a"], Deadline(0.5, clock=clock))
     assert len(api.calls) == 0
 
@@ -243,7 +244,7 @@ def test_custom_endpoint_and_label_map(api, clock):
 
 
 def test_timeout_uses_the_time_left(hf, clock):
-    from tests.fakes import Reply
+    from fakes import Reply
 
     hf.script.append(Reply("[]", 200, "application/json", delay=2.0))
     settings = load_settings({"HF_API_TOKEN": TOKEN, "HF_API_URL": hf.url, "HF_MAX_RETRIES": "0"})

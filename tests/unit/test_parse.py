@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.fakes import articles, fixture, listing_page
-from utoday_sentiment.scraper import (
+from fakes import articles, fixture, listing_page
+from utoday_sentiment.site.parse import (
     canonical_url,
     clean_title,
     parse_card_date,

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from utoday_sentiment.config import load_settings
-from utoday_sentiment.sentiment import (
+from utoday_sentiment.labelling.interpret import (
     MAX_INPUT_BYTES,
     InvalidResponse,
     UnknownLabel,
     interpret,
     truncate,
 )
+from utoday_sentiment.settings import load_settings
 
 DEFAULT = load_settings({}).label_map
 

@@ -6,10 +6,10 @@ import socket
 
 import pytest
 
-from tests.fakes import Reply, articles, listing_page
-from utoday_sentiment.config import load_settings
+from fakes import Reply, articles, listing_page
 from utoday_sentiment.errors import SiteError
-from utoday_sentiment.scraper import SiteClient
+from utoday_sentiment.settings import load_settings
+from utoday_sentiment.site import SiteClient
 
 PATH = "/latest-cryptocurrency-news"
 

@@ -190,7 +190,7 @@ def test_lambda_requirements_are_the_runtime_dependencies_minus_what_lambda_prov
 
 
 def test_the_package_carries_its_migrations():
-    from utoday_sentiment.migrate import migrations_dir
+    from utoday_sentiment.store.migrate import migrations_dir
 
     packaged = ROOT / "src" / "utoday_sentiment" / "migrations"
     assert packaged.is_dir()

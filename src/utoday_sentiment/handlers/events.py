@@ -3,11 +3,15 @@ names the field, never a traceback deep in the pipeline."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ..errors import UtodayError
+from ..errors import ConfigError, UtodayError
+from ..jobs import LABEL_FIELDS, SCRAPE_FIELDS, check_label_request, check_scrape_request
+from ..records import LabelRequest, ScrapeRequest
+from ..settings import Kind, Whole
 
 
 class EventError(UtodayError):
@@ -17,23 +21,15 @@ class EventError(UtodayError):
 
 
 @dataclass(frozen=True)
-class ScrapeRequest:
-    from_page: int | None = None
-    to_page: int | None = None
-    max_pages: int | None = None
+class ScrapeEvent:
+    request: ScrapeRequest
     correlation_id: str | None = None
     scheduled_time: str | None = None
 
-    @property
-    def backfill(self) -> bool:
-        return self.from_page is not None
-
 
 @dataclass(frozen=True)
-class LabelRequest:
-    limit: int | None = None
-    batch_size: int | None = None
-    relabel: bool = False
+class LabelEvent:
+    request: LabelRequest
     correlation_id: str | None = None
     scheduled_time: str | None = None
     trigger: str = "manual"  # "schedule", "scrape" (the scraper's on-success destination), "manual"
@@ -56,19 +52,16 @@ def _check_fields(event: dict[str, Any], allowed: tuple[str, ...], kind: str) ->
         )
 
 
-def _int(
-    event: dict[str, Any], name: str, kind: str, low: int, high: int | None = None
-) -> int | None:
+def _int(event: dict[str, Any], name: str, kind: str, fields: Mapping[str, Kind]) -> int | None:
     value = event.get(name)
+    bounds = fields[name]
     if value is None:
         return None
-    in_range = isinstance(value, int) and low <= value and (high is None or value <= high)
-    if isinstance(value, bool) or not in_range:
-        bound = f"from {low} to {high}" if high else f">= {low}"
+    if not (isinstance(bounds, Whole) and bounds.accepts(value)):
         raise EventError(
-            f"field {name!r} of the {kind} event must be a whole number {bound}, not {value!r}"
+            f"field {name!r} of the {kind} event must be {bounds.describe()}, not {value!r}"
         )
-    return value
+    return value  # type: ignore[no-any-return]
 
 
 def _text(event: dict[str, Any], name: str, kind: str) -> str | None:
@@ -93,20 +86,18 @@ def _timestamp(event: dict[str, Any], name: str, kind: str) -> str | None:
     return value
 
 
-SCRAPE_FIELDS = ("correlation_id", "scheduled_time", "from_page", "to_page", "max_pages")
-LABEL_FIELDS = ("correlation_id", "scheduled_time", "limit", "batch_size", "relabel")
+SCRAPE_EVENT_FIELDS = ("correlation_id", "scheduled_time", *SCRAPE_FIELDS)
+LABEL_EVENT_FIELDS = ("correlation_id", "scheduled_time", *LABEL_FIELDS, "relabel")
 
 
-def parse_scrape_event(event: Any) -> ScrapeRequest:
+def parse_scrape_event(event: Any) -> ScrapeEvent:
     """The schedule's input ({correlation_id, scheduled_time}), a backfill range, or {}."""
     event = _object(event, "scrape")
-    _check_fields(event, SCRAPE_FIELDS, "scrape")
+    _check_fields(event, SCRAPE_EVENT_FIELDS, "scrape")
     request = ScrapeRequest(
-        from_page=_int(event, "from_page", "scrape", 0),
-        to_page=_int(event, "to_page", "scrape", 0),
-        max_pages=_int(event, "max_pages", "scrape", 1, 1000),
-        correlation_id=_text(event, "correlation_id", "scrape"),
-        scheduled_time=_timestamp(event, "scheduled_time", "scrape"),
+        from_page=_int(event, "from_page", "scrape", SCRAPE_FIELDS),
+        to_page=_int(event, "to_page", "scrape", SCRAPE_FIELDS),
+        max_pages=_int(event, "max_pages", "scrape", SCRAPE_FIELDS),
     )
     if (request.from_page is None) != (request.to_page is None):
         raise EventError("a backfill event needs both 'from_page' and 'to_page'")
@@ -118,14 +109,26 @@ def parse_scrape_event(event: Any) -> ScrapeRequest:
         raise EventError(
             "'max_pages' is for the daily mode; a backfill gives 'from_page' and 'to_page'"
         )
-    return request
+    _checked(check_scrape_request, request)
+    return ScrapeEvent(
+        request,
+        correlation_id=_text(event, "correlation_id", "scrape"),
+        scheduled_time=_timestamp(event, "scheduled_time", "scrape"),
+    )
+
+
+def _checked(check: Any, request: Any) -> None:
+    try:
+        check(request)
+    except ConfigError as exc:
+        raise EventError(str(exc)) from exc
 
 
 def _is_destination_record(event: dict[str, Any]) -> bool:
     return "requestContext" in event and "responsePayload" in event
 
 
-def parse_label_event(event: Any) -> LabelRequest:
+def parse_label_event(event: Any) -> LabelEvent:
     """The label schedule's input, the scraper's on-success destination record, or a manual
     event ({limit, batch_size, relabel})."""
     event = _object(event, "label")
@@ -141,21 +144,22 @@ def parse_label_event(event: Any) -> LabelRequest:
         correlation = payload.get("correlation_id") if isinstance(payload, dict) else None
         if not isinstance(correlation, str):
             correlation = context.get("requestId")
-        return LabelRequest(
-            correlation_id=correlation,
-            trigger="scrape",
-        )
-    _check_fields(event, LABEL_FIELDS, "label")
+        return LabelEvent(LabelRequest(), correlation_id=correlation, trigger="scrape")
+    _check_fields(event, LABEL_EVENT_FIELDS, "label")
     relabel = event.get("relabel", False)
     if not isinstance(relabel, bool):
         raise EventError(
             f"field 'relabel' of the label event must be true or false, not {relabel!r}"
         )
     scheduled = _timestamp(event, "scheduled_time", "label")
-    return LabelRequest(
-        limit=_int(event, "limit", "label", 1),
-        batch_size=_int(event, "batch_size", "label", 1, 256),
+    request = LabelRequest(
+        limit=_int(event, "limit", "label", LABEL_FIELDS),
+        batch_size=_int(event, "batch_size", "label", LABEL_FIELDS),
         relabel=relabel,
+    )
+    _checked(check_label_request, request)
+    return LabelEvent(
+        request,
         correlation_id=_text(event, "correlation_id", "label"),
         scheduled_time=scheduled,
         trigger="schedule" if scheduled else "manual",

@@ -6,50 +6,27 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ..errors import UtodayError
 from . import runtime
 from .events import parse_label_event
-from .observability import logger, metrics, tracer
+from .observability import finish, log_failures, logger, metrics, tracer
 
 
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics(capture_cold_start_metric=True)
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    request = parse_label_event(event)
-    logger.set_correlation_id(request.correlation_id or context.aws_request_id)
-    logger.append_keys(trigger=request.trigger)
-    from ..pipeline import label_titles
-    from ..sentiment import HFClient
+@log_failures
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    parsed = parse_label_event(event)
+    logger.set_correlation_id(parsed.correlation_id or context.aws_request_id)
+    logger.append_keys(trigger=parsed.trigger)
+    from ..jobs import run_label
 
     settings = runtime.load_runtime_settings(need_token=True)
     conn = runtime.connection(settings, application_name="utoday-sentiment-label")
-    client = HFClient(settings)
-    try:
-        summary = label_titles(
-            conn,
-            client,
-            settings,
-            limit=request.limit,
-            batch_size=request.batch_size,
-            relabel=request.relabel,
-            deadline=runtime.deadline(context),
-        )
-    except UtodayError as exc:
-        partial = getattr(exc, "summary", None)
-        if partial is not None:
-            _record(partial)
-        raise
-    finally:
-        client.close()
-    _record(summary)
-    result = {"ok": True, "summary": summary.line(), **summary.as_dict()}
-    logger.info("label finished", extra=result)
-    return result
-
-
-def _record(summary: Any) -> None:
+    result = run_label(parsed.request, settings, conn, runtime.deadline(context))
+    summary = result.summary
     metrics.add_metric(name="TitlesLabelled", unit=MetricUnit.Count, value=summary.labelled)
     metrics.add_metric(name="LabelFailures", unit=MetricUnit.Count, value=summary.failed)
     metrics.add_metric(name="ApiRequests", unit=MetricUnit.Count, value=summary.requests)
@@ -64,3 +41,4 @@ def _record(summary: Any) -> None:
             summary.remaining,
             summary.stopped or "no reason given",
         )
+    return finish("label", summary, result.error)

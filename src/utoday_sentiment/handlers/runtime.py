@@ -17,28 +17,28 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
-import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..config import Settings, load_settings
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from ..deadline import Deadline
 from ..errors import ConfigError, DatabaseError
+from ..settings import Settings, load_settings
 
 if TYPE_CHECKING:
-    from ..db import Connection
+    from ..store.connection import Connection
 
 SECRET_MAX_AGE = 300  # seconds a secret is cached in the container
 # Time kept back from the Lambda timeout for committing, flushing metrics and returning.
 SAFETY_MARGIN_SECONDS = 3.0
-SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 
 _connection: Connection | None = None
 _connection_target: str | None = None
 _migrated: set[str] = set()
 
 
-def deadline(context: Any) -> Deadline:
+def deadline(context: LambdaContext) -> Deadline:
     return Deadline.from_lambda_context(context, margin_seconds=SAFETY_MARGIN_SECONDS)
 
 
@@ -55,7 +55,7 @@ def _fetch_secret(arn: str, *, force: bool = False) -> str:
         raise ConfigError(
             f"cannot read the secret {arn} ({_aws_reason(exc)}); check that it exists and that "
             "the function's role may read it"
-        ) from None
+        ) from exc
     if isinstance(value, bytes):
         value = value.decode("utf-8")
     return str(value).strip()
@@ -70,7 +70,7 @@ def _fetch_parameter(name: str) -> str:
         raise ConfigError(
             f"cannot read the SSM parameter {name} ({_aws_reason(exc)}); check that it exists and "
             "that the function's role may read and decrypt it"
-        ) from None
+        ) from exc
     return str(value).strip()
 
 
@@ -97,6 +97,7 @@ def database_dsn_from_secret(value: str, sslmode: str = "require") -> str:
         try:
             options = parse_dsn(value)
         except Exception:  # noqa: BLE001 - psycopg2 raises ProgrammingError with the text
+            # No cause kept: the parser's error quotes the secret (here and below).
             raise ConfigError(
                 "the database secret holds a malformed URL; store a libpq URL or RDS-style JSON"
             ) from None
@@ -148,36 +149,26 @@ def hf_token_from_secret(value: str) -> str:
     return value
 
 
-def _sslmode(env: Mapping[str, str]) -> str:
-    mode = (env.get("DATABASE_SSLMODE") or "require").strip()
-    if mode not in SSL_MODES:
-        raise ConfigError(
-            f"DATABASE_SSLMODE={mode!r} is not valid: use one of {', '.join(SSL_MODES)}"
-        )
-    return mode
-
-
 def load_runtime_settings(env: Mapping[str, str] | None = None, *, need_token: bool) -> Settings:
     """Settings from the environment with the secrets the function needs resolved."""
-    env = os.environ if env is None else env
     settings = load_settings(env)
-    sslmode = _sslmode(env)  # checked even when unused: a typo never passes silently
     changes: dict[str, Any] = {}
-    secret_arn = (env.get("DATABASE_SECRET_ARN") or "").strip()
-    if secret_arn:
-        changes["database_url"] = database_dsn_from_secret(_fetch_secret(secret_arn), sslmode)
+    if settings.database_secret_arn:
+        changes["database_url"] = database_dsn_from_secret(
+            _fetch_secret(settings.database_secret_arn), settings.database_sslmode
+        )
     elif not settings.database_url:
         raise ConfigError(
             "no database configured: set DATABASE_SECRET_ARN (the DatabaseSecretArn parameter) "
             "or DATABASE_URL"
         )
     if need_token:
-        token_arn = (env.get("HF_TOKEN_SECRET_ARN") or "").strip()
-        token_parameter = (env.get("HF_TOKEN_PARAMETER") or "").strip()
-        if token_arn:
-            changes["hf_api_token"] = hf_token_from_secret(_fetch_secret(token_arn))
-        elif token_parameter:
-            changes["hf_api_token"] = _fetch_parameter(token_parameter)
+        if settings.hf_token_secret_arn:
+            changes["hf_api_token"] = hf_token_from_secret(
+                _fetch_secret(settings.hf_token_secret_arn)
+            )
+        elif settings.hf_token_parameter:
+            changes["hf_api_token"] = _fetch_parameter(settings.hf_token_parameter)
         if not (changes.get("hf_api_token") or settings.hf_api_token):
             raise ConfigError(
                 "no Hugging Face token configured: set the HfTokenSecretArn or "
@@ -194,7 +185,8 @@ def load_runtime_settings(env: Mapping[str, str] | None = None, *, need_token: b
 def connection(settings: Settings, *, application_name: str) -> Connection:
     """The container's connection: reused while it answers, reopened when it has dropped.
     The first connection to a database applies pending migrations."""
-    from ..db import connect, is_alive  # psycopg2 loads on the first invocation, not at import
+    # psycopg2 loads on the first invocation, not at import
+    from ..store.connection import connect, is_alive
 
     global _connection, _connection_target
     target = settings.database_url or ""
@@ -204,24 +196,21 @@ def connection(settings: Settings, *, application_name: str) -> Connection:
     try:
         conn = connect(target, application_name=application_name)
     except DatabaseError:
-        if not os.environ.get("DATABASE_SECRET_ARN"):
+        if not settings.database_secret_arn:
             raise
         # The password may have been rotated since the secret was cached: read it afresh once.
-        fresh = _fresh_database_dsn()
+        fresh = database_dsn_from_secret(
+            _fetch_secret(settings.database_secret_arn, force=True), settings.database_sslmode
+        )
         conn = connect(fresh, application_name=application_name)
         target = fresh
     if target not in _migrated:
-        from ..migrate import migrate
+        from ..store.migrate import migrate
 
         migrate(conn)
         _migrated.add(target)
     _connection, _connection_target = conn, target
     return conn
-
-
-def _fresh_database_dsn() -> str:
-    value = _fetch_secret(os.environ["DATABASE_SECRET_ARN"], force=True)
-    return database_dsn_from_secret(value, _sslmode(os.environ))
 
 
 def close() -> None:

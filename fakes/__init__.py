@@ -1,7 +1,9 @@
-"""Local stand-ins for the outside world: U.Today on 127.0.0.1, and page builders.
+"""Local stand-ins for the outside world, shared by tests/ and bench/: U.Today and the Hugging Face
+Inference API on 127.0.0.1, and page builders.
 
 The fake site serves realistic bodies (the same markup as the fixture pages) over real HTTP, so the
-client's timeouts, retries, size cap and content-type checks run for real.
+client's timeouts, retries, size cap and content-type checks run for real. Each server stops within
+milliseconds (a short poll interval), so a test that uses one pays nothing for it at teardown.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures"
+# How often a server looks for a stop request: shutdown() waits up to this long.
+POLL_SECONDS = 0.01
 
 
 def fixture(name: str) -> bytes:
@@ -63,13 +67,37 @@ def _reset(handler: BaseHTTPRequestHandler) -> None:
     handler.connection.close()
 
 
+class LocalServer:
+    """An HTTP server on 127.0.0.1 in a thread of its own, at a free port."""
+
+    def _listen(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": POLL_SECONDS}, daemon=True
+        )
+
+    @property
+    def root(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self):  # type: ignore[no-untyped-def]
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
 @dataclass
 class Seen:
     path: str
     headers: dict[str, str]
 
 
-class FakeSite:
+class FakeSite(LocalServer):
     """Routes are exact paths with query (`/latest-cryptocurrency-news?page=1`).
 
     `serve(path, *replies)`: the replies are given in order, the last one repeats. Unknown paths
@@ -108,21 +136,11 @@ class FakeSite:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._listen(Handler)
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        return self.root
 
     def serve(self, path: str, *replies: Reply | bytes | str) -> None:
         with self._lock:
@@ -241,7 +259,7 @@ def fake_scores(text: str) -> list[dict[str, float | str]]:
     ]
 
 
-class FakeHF:
+class FakeHF(LocalServer):
     """An imitation of the Inference API on 127.0.0.1.
 
     Answers each batch with one result list per input (fake_scores). `script` queues raw replies
@@ -303,22 +321,12 @@ class FakeHF:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._listen(Handler)
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/models/fake-model"
+        return f"{self.root}/models/fake-model"
 
     def inputs(self) -> list[str]:
         return [text for batch in self.batches for text in batch]
 
-    def start(self) -> FakeHF:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()

@@ -1,101 +1,19 @@
-"""Connections and every SQL statement the package runs (always parameterised)."""
+"""The titles store: headlines stored once each, labels claimed and written, the scrape watermark.
+
+Every statement is parameterised; every function commits or rolls back what it opened.
+"""
 
 from __future__ import annotations
 
-import contextlib
 import json
-import logging
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
 
-import psycopg2
-import psycopg2.errors
-import psycopg2.extensions
 import psycopg2.extras
 
-from .errors import DatabaseError
-
-if TYPE_CHECKING:
-    from .scraper import Title
-
-log = logging.getLogger(__name__)
-
-Connection = psycopg2.extensions.connection
-
-
-def describe_url(dsn: str) -> str:
-    """Where a libpq URL or key=value string points, for messages: user@host:port/dbname, never
-    the password."""
-    try:
-        options = psycopg2.extensions.parse_dsn(dsn)
-    except psycopg2.Error:
-        return "the configured database"
-    host = options.get("host") or "local socket"
-    port = f":{options['port']}" if options.get("port") else ""
-    user = f"{options['user']}@" if options.get("user") else ""
-    return f"{user}{host}{port}/{options.get('dbname', '')}"
-
-
-def first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0].strip() if text else exc.__class__.__name__
-
-
-def connect(url: str, *, application_name: str = "utoday-sentiment") -> Connection:
-    """Open a connection, or raise DatabaseError with one line that says where and why."""
-    try:
-        conn = psycopg2.connect(url, connect_timeout=10, application_name=application_name)
-    except psycopg2.Error as exc:
-        raise DatabaseError(
-            f"cannot connect to the database at {describe_url(url)}: {first_line(exc)}; "
-            "check DATABASE_URL and that the server is running"
-        ) from None
-    return conn
-
-
-def is_alive(conn: Connection | None) -> bool:
-    """A cheap check that a (possibly reused) connection still answers."""
-    if conn is None or conn.closed:
-        return False
-    try:
-        if conn.status != psycopg2.extensions.STATUS_READY:
-            conn.rollback()
-        with conn.cursor() as cur:
-            cur.execute("SELECT 1")
-        conn.rollback()
-    except psycopg2.Error:
-        return False
-    return True
-
-
-@contextmanager
-def translate_errors(action: str) -> Iterator[None]:
-    """Turn a dropped connection or a server error into a one-line DatabaseError."""
-    try:
-        yield
-    except (psycopg2.OperationalError, psycopg2.InterfaceError) as exc:
-        raise DatabaseError(
-            f"lost the database connection while {action} ({first_line(exc)}); nothing unfinished "
-            "was stored; run again once the database is back"
-        ) from None
-    except psycopg2.errors.UndefinedTable as exc:
-        raise DatabaseError(
-            f"the database has no schema yet ({first_line(exc)}); run `utoday-sentiment migrate`"
-        ) from None
-    except psycopg2.Error as exc:
-        raise DatabaseError(f"database error while {action}: {first_line(exc)}") from None
-
-
-def _rollback_quietly(conn: Connection) -> None:
-    try:
-        if not conn.closed:
-            conn.rollback()
-    except psycopg2.Error:
-        pass
-
+from ..records import Title
+from .connection import Connection, rollback_quietly, translate_errors
 
 # ---------------------------------------------------------------------------------------------
 # titles
@@ -122,7 +40,7 @@ def insert_titles(conn: Connection, titles: Iterable[Title]) -> list[str]:
             )
             conn.commit()
     except BaseException:
-        _rollback_quietly(conn)
+        rollback_quietly(conn)
         raise
     return [row[0] for row in new]
 
@@ -146,7 +64,7 @@ def title_status(conn: Connection) -> dict[str, Any]:
             row = cur.fetchone()
         conn.rollback()
     except BaseException:
-        _rollback_quietly(conn)
+        rollback_quietly(conn)
         raise
     total, labelled, unlabelled, failed, positive, neutral, negative = row[:7]
 
@@ -247,13 +165,13 @@ def store_labels(
                 )
             conn.commit()
     except BaseException:
-        _rollback_quietly(conn)
+        rollback_quietly(conn)
         raise
 
 
 def release(conn: Connection) -> None:
     """Give back a claimed batch unchanged."""
-    _rollback_quietly(conn)
+    rollback_quietly(conn)
 
 
 def count_pending(
@@ -264,105 +182,6 @@ def count_pending(
         (count,) = cur.fetchone()
     conn.rollback()
     return count
-
-
-# ---------------------------------------------------------------------------------------------
-# analysts
-
-
-@dataclass
-class QueryResult:
-    columns: list[str]
-    rows: list[tuple]
-    role: str  # the role the statement ran as
-
-
-def run_read_only(
-    conn: Connection, statement: str, *, timeout_seconds: float = 30.0
-) -> QueryResult:
-    """Run one analyst statement: read-only transaction, statement timeout, and as the
-    `utoday_analyst` role when this connection may take it. The caller checks it is one statement.
-    The connection is left in that state: use a connection of its own."""
-    from psycopg2 import sql
-
-    from .migrate import ANALYST_ROLE
-
-    conn.rollback()
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cur:
-            # Not a member, or no such role: the read-only transaction still holds.
-            with contextlib.suppress(
-                psycopg2.errors.InsufficientPrivilege, psycopg2.errors.InvalidParameterValue
-            ):
-                cur.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(ANALYST_ROLE)))
-            cur.execute("SET default_transaction_read_only = on")
-            cur.execute("SET statement_timeout = %s", (int(timeout_seconds * 1000),))
-            cur.execute("SELECT current_user")
-            (role,) = cur.fetchone()
-        conn.autocommit = False
-        with conn.cursor() as cur:
-            cur.execute(statement)  # sql-source: the analyst's one read-only statement
-            columns = [d.name for d in cur.description] if cur.description else []
-            rows = cur.fetchall() if cur.description else []
-        conn.rollback()
-    except psycopg2.errors.QueryCanceled:
-        _rollback_quietly(conn)
-        raise DatabaseError(
-            f"the query ran longer than {timeout_seconds:g} s and was cancelled; narrow it, or "
-            "raise --timeout"
-        ) from None
-    except psycopg2.errors.ReadOnlySqlTransaction:
-        _rollback_quietly(conn)
-        raise DatabaseError("query is read-only: it cannot change the database") from None
-    except psycopg2.errors.InsufficientPrivilege as exc:
-        _rollback_quietly(conn)
-        raise DatabaseError(
-            f"{first_line(exc)} (queries run read-only as {ANALYST_ROLE})"
-        ) from None
-    except (psycopg2.OperationalError, psycopg2.InterfaceError):
-        _rollback_quietly(conn)
-        raise DatabaseError(
-            "lost the database connection while running the query; run it again"
-        ) from None
-    except psycopg2.Error as exc:
-        _rollback_quietly(conn)
-        raise DatabaseError(f"the query failed: {first_line(exc)}") from None
-    return QueryResult(columns, rows, role)
-
-
-REPORT_COLUMNS = (
-    "day",
-    "titles",
-    "labelled",
-    "positive",
-    "neutral",
-    "negative",
-    "unlabelled",
-    "net_score",
-)
-
-
-def daily_report(conn: Connection, days: int, until: date | None = None) -> list[tuple]:
-    """One row per UTC day, the last `days` days up to `until` (default: today in UTC), with
-    zeros for days without titles."""
-    with translate_errors("reading the daily report"), conn.cursor() as cur:
-        cur.execute(
-            "WITH span AS ("
-            "  SELECT generate_series("
-            "    COALESCE(%(until)s::date, (now() AT TIME ZONE 'UTC')::date) - (%(days)s - 1),"
-            "    COALESCE(%(until)s::date, (now() AT TIME ZONE 'UTC')::date),"
-            "    interval '1 day')::date AS day)"
-            " SELECT s.day, COALESCE(d.titles, 0), COALESCE(d.labelled, 0),"
-            "  COALESCE(d.positive, 0), COALESCE(d.neutral, 0), COALESCE(d.negative, 0),"
-            "  COALESCE(d.unlabelled, 0), d.net_score"
-            " FROM span AS s LEFT JOIN daily_sentiment AS d ON d.day = s.day"
-            " ORDER BY s.day",
-            {"days": days, "until": until},
-        )
-        rows = cur.fetchall()
-    conn.rollback()
-    return rows
 
 
 # ---------------------------------------------------------------------------------------------
@@ -393,5 +212,5 @@ def raise_scrape_watermark(conn: Connection, covered_until: datetime) -> None:
             )
             conn.commit()
     except BaseException:
-        _rollback_quietly(conn)
+        rollback_quietly(conn)
         raise

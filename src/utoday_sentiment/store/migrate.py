@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg2
 
-from .db import Connection, first_line, translate_errors
-from .errors import MigrationError
+from ..errors import DatabaseError, MigrationError
+from ..settings import read_setting
+from .connection import Connection, first_line, translate_errors
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +37,10 @@ class Migration:
 
 def migrations_dir() -> Path:
     """Where the SQL files are: UTODAY_MIGRATIONS_DIR, the installed package, or the source tree."""
-    override = os.environ.get("UTODAY_MIGRATIONS_DIR")
-    candidates = [Path(override)] if override else []
-    here = Path(__file__).resolve().parent
-    candidates += [here / "migrations", here.parents[1] / "migrations"]
+    override = read_setting("UTODAY_MIGRATIONS_DIR")
+    candidates = [override] if override else []
+    package = Path(__file__).resolve().parents[1]
+    candidates += [package / "migrations", package.parents[1] / "migrations"]
     for candidate in candidates:
         if candidate.is_dir() and any(candidate.glob("*.sql")):
             return candidate
@@ -203,7 +203,7 @@ def _apply(conn: Connection, migration: Migration) -> None:
         conn.rollback()
         raise MigrationError(
             f"migration {migration.name} failed and was rolled back: {first_line(exc)}"
-        ) from None
+        ) from exc
 
 
 def _unlock(conn: Connection) -> None:
@@ -216,3 +216,24 @@ def _unlock(conn: Connection) -> None:
         conn.commit()
     except psycopg2.Error:
         pass  # the session is gone, and its lock with it
+
+
+class NoSchema(DatabaseError):
+    """The database holds no schema at all: nothing was ever stored in it."""
+
+
+def require_current(conn: Connection) -> None:
+    """Raise unless every shipped migration is applied (read-only: runs none)."""
+    migrations = load_migrations()
+    behind = pending(conn, migrations)
+    if not behind:
+        return
+    if len(behind) == len(migrations):
+        raise NoSchema(
+            "no data yet: this database has no schema; run `utoday-sentiment run` to scrape the "
+            "first headlines (or `utoday-sentiment migrate` to create the schema only)"
+        )
+    raise DatabaseError(
+        f"the database schema is behind this version ({', '.join(behind)} not applied); "
+        "run `utoday-sentiment migrate`"
+    )

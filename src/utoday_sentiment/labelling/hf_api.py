@@ -1,41 +1,36 @@
-"""The Hugging Face Inference API client: batching, retries, deadline, response validation.
+"""The Hugging Face Inference API backend: batching, retries, deadline, response validation.
 
-`interpret()` is a pure function of a response body. `HFClient.classify()` sends one batch and
-either returns one Prediction per input, or raises:
-
-- RejectedInput: the service refused this batch's input (400); the caller splits the batch.
-- DeadlineReached: no time is left for another attempt; nothing was lost, the caller stops.
-- ApiError (a UtodayError): stop the run; the message names the cause and what to do.
-
-The token is sent in the Authorization header only and never appears in a message or a log line.
+`HFClient.classify()` sends one batch and either returns one Prediction per input, or raises one
+of the protocol's errors (see `base`). The token is sent in the Authorization header only and never
+appears in a message or a log line.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import math
 import random
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import requests
 
-from .config import Settings
-from .deadline import Deadline
-from .errors import UtodayError
+from ..deadline import Deadline
+from ..records import Prediction
+from ..settings import Settings
+from .base import MIN_REQUEST_SECONDS, InputRefused, OutOfTime, StopRun
+from .interpret import (
+    InvalidResponse,
+    UnknownLabel,
+    interpret,
+    retry_after_seconds,
+    snippet,
+    truncate,
+)
 
 log = logging.getLogger(__name__)
 
-# DistilRoBERTa reads at most 512 tokens and its byte-level BPE makes at most one token per UTF-8
-# byte: 500 bytes always fit, with room for the special tokens. Real headlines are ~100 bytes.
-MAX_INPUT_BYTES = 500
-# Don't start a request with less time than this left: it could not finish anyway.
-MIN_REQUEST_SECONDS = 1.0
 BACKOFF_BASE = 1.0
 BACKOFF_CAP = 20.0
 MAX_MODEL_WAIT = 60.0  # the longest `estimated_time` we honour before resending
@@ -43,105 +38,8 @@ TRANSIENT = (500, 502, 504)
 REJECTED = (400, 413, 422)
 
 
-class ApiError(UtodayError):
+class ApiError(StopRun):
     """The API cannot be used now: bad token, no credits, model not served, or it keeps failing."""
-
-
-class RejectedInput(Exception):
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class DeadlineReached(Exception):
-    pass
-
-
-class InvalidResponse(Exception):
-    pass
-
-
-class UnknownLabel(InvalidResponse):
-    pass
-
-
-@dataclass(frozen=True)
-class Prediction:
-    sentiment: str  # positive / neutral / negative
-    score: float  # the chosen sentiment's probability
-    scores: dict[str, float]  # every sentiment's probability
-
-
-def truncate(text: str, max_bytes: int = MAX_INPUT_BYTES) -> str:
-    """Cut `text` to at most `max_bytes` of UTF-8, never inside a character."""
-    encoded = text.encode("utf-8")
-    if len(encoded) <= max_bytes:
-        return text
-    return encoded[:max_bytes].decode("utf-8", errors="ignore")
-
-
-def interpret(data: Any, count: int, label_map: dict[str, str]) -> list[Prediction]:
-    """One Prediction per input from a decoded response body; anything else raises InvalidResponse.
-
-    Labels map by name, case-insensitively; several model labels may map to one sentiment (their
-    probabilities add up). An unmapped label raises UnknownLabel: never a guess.
-    """
-    if isinstance(data, dict):
-        error = data.get("error")
-        detail = f": {_snippet(str(error))}" if error else ""
-        raise InvalidResponse(f"an error object instead of results{detail}")
-    if not isinstance(data, list):
-        raise InvalidResponse(f"a {type(data).__name__} instead of a list of results")
-    if count == 1 and data and all(isinstance(item, dict) for item in data):
-        data = [data]  # some versions answer a single input with a flat list
-    if len(data) != count:
-        raise InvalidResponse(f"{len(data)} results for {count} titles")
-    predictions = []
-    for position, item in enumerate(data):
-        if not isinstance(item, list) or not item:
-            raise InvalidResponse(f"result {position} is not a list of labels")
-        scores: dict[str, float] = {}
-        for entry in item:
-            label = entry.get("label") if isinstance(entry, dict) else None
-            score = entry.get("score") if isinstance(entry, dict) else None
-            if not isinstance(label, str) or isinstance(score, bool):
-                raise InvalidResponse(f"result {position} holds {_snippet(repr(entry))}")
-            if not isinstance(score, int | float) or not (0.0 <= score <= 1.0):
-                raise InvalidResponse(f"result {position} has score {score!r} for {label!r}")
-            sentiment = label_map.get(label.strip().lower())
-            if sentiment is None:
-                raise UnknownLabel(
-                    f"the model answered the label {label!r}, which is not one of "
-                    f"{', '.join(sorted(label_map))}; set HF_LABEL_MAP to map this model's labels "
-                    "to positive/neutral/negative"
-                )
-            scores[sentiment] = scores.get(sentiment, 0.0) + float(score)
-        best = max(scores, key=lambda name: scores[name])
-        predictions.append(Prediction(best, scores[best], scores))
-    return predictions
-
-
-def _snippet(text: str, limit: int = 160) -> str:
-    return " ".join(text.split())[:limit]
-
-
-def _retry_after(value: str | None) -> float | None:
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        seconds = (when - datetime.now(UTC)).total_seconds()
-    if math.isnan(seconds):
-        return None
-    return max(seconds, 0.0)
 
 
 class HFClient:
@@ -158,6 +56,7 @@ class HFClient:
         if not settings.hf_api_token:
             raise ApiError("HF_API_TOKEN is not set; see `utoday-sentiment label --help`")
         self.settings = settings
+        self.model = settings.hf_model
         self.session = session or requests.Session()
         self.sleep = sleep
         self.jitter = jitter
@@ -173,7 +72,7 @@ class HFClient:
         token = self.settings.hf_api_token
         return text.replace(token, "***") if token else text
 
-    def classify(self, texts: list[str], deadline: Deadline) -> list[Prediction]:
+    def classify(self, texts: Sequence[str], deadline: Deadline) -> list[Prediction]:
         payload = json.dumps(
             {"inputs": [truncate(t) for t in texts], "parameters": {"top_k": self.top_k}},
             ensure_ascii=False,
@@ -181,7 +80,7 @@ class HFClient:
         failures = 0
         while True:
             if not deadline.allows(MIN_REQUEST_SECONDS):
-                raise DeadlineReached("no time left for another request")
+                raise OutOfTime("no time left for another request")
             delay, problem = self._attempt(payload, len(texts), deadline)
             if delay is None:
                 return problem  # type: ignore[return-value]  # the predictions
@@ -194,7 +93,7 @@ class HFClient:
             if delay < 0:
                 delay = self._backoff(failures)
             if not deadline.allows(delay + MIN_REQUEST_SECONDS):
-                raise DeadlineReached(f"{problem}; no time left to wait {delay:.1f} s and retry")
+                raise OutOfTime(f"{problem}; no time left to wait {delay:.1f} s and retry")
             log.info("Hugging Face: %s; retrying in %.1f s", problem, delay)
             self.retries += 1
             self.sleep(delay)
@@ -233,10 +132,10 @@ class HFClient:
             try:
                 return None, interpret(body, count, self.settings.label_map)
             except UnknownLabel as exc:
-                raise ApiError(str(exc)) from None
+                raise ApiError(str(exc)) from exc
             except InvalidResponse as exc:
                 if body is None:
-                    return -1, f"a 200 whose body is not JSON ({_snippet(response.text, 60)!r})"
+                    return -1, f"a 200 whose body is not JSON ({snippet(response.text, 60)!r})"
                 return -1, f"an unusable 200 response: {exc}"
         error = self._redact(self._error_text(response, body))
         if status == 503:
@@ -247,12 +146,12 @@ class HFClient:
                 wait = min(max(float(estimated), 0.0), MAX_MODEL_WAIT)
             return wait, f"503 ({error}); resending with x-wait-for-model"
         if status == 429:
-            wait = _retry_after(response.headers.get("Retry-After"))
+            wait = retry_after_seconds(response.headers.get("Retry-After"))
             return (-1 if wait is None else wait), f"429 rate limited ({error})"
         if status in TRANSIENT:
             return -1, f"{status} ({error})"
         if status in REJECTED:
-            raise RejectedInput(f"Hugging Face refused the input ({status}): {error}")
+            raise InputRefused(f"Hugging Face refused the input ({status}): {error}")
         raise ApiError(self._fatal_message(status, error))
 
     @staticmethod
@@ -265,8 +164,8 @@ class HFClient:
     @staticmethod
     def _error_text(response: requests.Response, body: Any) -> str:
         if isinstance(body, dict) and isinstance(body.get("error"), str):
-            return _snippet(body["error"])
-        return _snippet(response.text) or response.reason or "no body"
+            return snippet(body["error"])
+        return snippet(response.text) or response.reason or "no body"
 
     def _fatal_message(self, status: int, error: str) -> str:
         s = self.settings

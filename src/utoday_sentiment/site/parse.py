@@ -1,33 +1,25 @@
-"""Read U.Today's news listing: parse cards (pure functions of the HTML) and fetch pages over HTTP.
+"""U.Today's pages as records: pure functions of the HTML or RSS they are given.
 
 Parsing never raises on any text or bytes it is given: markup it does not understand yields a page
-with no titles, and a card it cannot use is counted as skipped. Only the HTTP side raises, with
-SiteError.
+with no titles, and a card it cannot use is counted as skipped.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-import time
 import warnings
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
-import requests
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, XMLParsedAsHTMLWarning
 from bs4.element import Tag
-from requests.adapters import HTTPAdapter
-from urllib3.exceptions import MaxRetryError
-from urllib3.util.retry import Retry
 
-from .config import Settings
-from .errors import SiteError
+from ..records import ParsedPage, Title
 
 log = logging.getLogger(__name__)
+
 
 _MONTHS = {
     name: number
@@ -41,27 +33,6 @@ _CURRENT_DATE = re.compile(r"\b([A-Za-z]{3,9})\.?\s+(\d{1,2}),\s*(\d{4})\s*-\s*(
 # "06/17/2021 - 13:21" (older layout, month first)
 _LEGACY_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\s*-\s*(\d{1,2}):(\d{2})\b")
 _SITE_SUFFIX = re.compile(r"\s*[-\u2013\u2014|]\s*U\.Today\s*$", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class Title:
-    """One headline as stored in the `titles` table."""
-
-    title: str
-    url: str
-    published_at: datetime | None = None
-    author: str | None = None
-    category: str | None = None
-
-
-@dataclass
-class ParsedPage:
-    """What one listing page (or the RSS feed) held."""
-
-    titles: list[Title] = field(default_factory=list)
-    cards: int = 0  # card elements seen, usable or not
-    skipped: int = 0  # cards without a usable title or link
-    layout: str | None = None  # "current", "legacy", "rss", or None when nothing was recognised
 
 
 # ---------------------------------------------------------------------------------------------
@@ -323,146 +294,3 @@ def _parse_rfc822(tag: Tag | None) -> datetime | None:
     return value.astimezone(UTC)
 
 
-# ---------------------------------------------------------------------------------------------
-# HTTP
-
-
-class _CappedRetry(Retry):
-    """urllib3's Retry, with a ceiling on how long a server's Retry-After may make us sleep."""
-
-    MAX_RETRY_AFTER = 30.0
-
-    def get_retry_after(self, response):  # type: ignore[no-untyped-def]
-        value = super().get_retry_after(response)
-        return None if value is None else min(value, self.MAX_RETRY_AFTER)
-
-
-def page_url(settings: Settings, page: int) -> str:
-    """Page 0 is the bare listing path; page N >= 1 is `?page=N` (Drupal's convention)."""
-    return settings.listing_url if page == 0 else f"{settings.listing_url}?page={page}"
-
-
-def rss_url(settings: Settings) -> str:
-    return f"{settings.base_url}/rss"
-
-
-class SiteClient:
-    """Fetches U.Today pages: one session, a real User-Agent, timeouts, retries, a size cap."""
-
-    def __init__(
-        self,
-        settings: Settings,
-        *,
-        session: requests.Session | None = None,
-        backoff_factor: float = 1.0,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self.settings = settings
-        self.sleep = sleep
-        self.requests_sent = 0
-        self.session = session or requests.Session()
-        self.session.headers["User-Agent"] = settings.user_agent
-        self.session.headers["Accept"] = "text/html,application/xhtml+xml,application/xml;q=0.9"
-        retry = _CappedRetry(
-            total=settings.http_retries,
-            connect=settings.http_retries,
-            read=settings.http_retries,
-            status=settings.http_retries,
-            backoff_factor=backoff_factor,
-            backoff_max=20,
-            status_forcelist=(429, 500, 502, 503, 504),
-            allowed_methods=frozenset({"GET"}),
-            respect_retry_after_header=True,
-            raise_on_status=False,
-        )
-        adapter = HTTPAdapter(max_retries=retry)
-        self.session.mount("https://", adapter)
-        self.session.mount("http://", adapter)
-
-    def close(self) -> None:
-        self.session.close()
-
-    def fetch(self, url: str, *, kind: str = "html", timeout: float | None = None) -> bytes:
-        """GET `url`, return its body; its Content-Type must fit `kind` ("html" or "xml")."""
-        connect = self.settings.connect_timeout
-        read = self.settings.read_timeout
-        if timeout is not None:  # a deadline: neither phase may outlast it
-            connect, read = min(connect, timeout), min(read, timeout)
-        self.requests_sent += 1
-        try:
-            response = self.session.get(url, timeout=(connect, read), stream=True)
-        except requests.exceptions.RequestException as exc:
-            if isinstance(exc, requests.exceptions.Timeout) or _short_reason(exc) == "timed out":
-                raise SiteError(
-                    f"{url} did not answer within {read:g} s (after "
-                    f"{self.settings.http_retries} retries); try again later or raise "
-                    "UTODAY_READ_TIMEOUT"
-                ) from None
-            reason = _short_reason(exc)
-            raise SiteError(
-                f"cannot reach {url} ({reason}); check the network and UTODAY_BASE_URL"
-            ) from None
-        with response:
-            status = response.status_code
-            if status in (403, 404, 410):
-                raise SiteError(
-                    f"{url} answered {status} {response.reason}: the page moved or access is "
-                    "refused; check UTODAY_BASE_URL and UTODAY_LISTING_PATH",
-                    status=status,
-                )
-            if status >= 400:
-                raise SiteError(
-                    f"{url} answered {status} {response.reason} after {self.settings.http_retries} "
-                    "retries; try again later",
-                    status=status,
-                )
-            content_type = response.headers.get("Content-Type", "").lower()
-            wanted = ("html",) if kind == "html" else ("xml", "rss")
-            if not any(word in content_type for word in wanted):
-                raise SiteError(
-                    f"{url} answered with {content_type or 'no Content-Type'}, not "
-                    f"{'HTML' if kind == 'html' else 'an RSS feed'}; check UTODAY_BASE_URL and "
-                    "UTODAY_LISTING_PATH"
-                )
-            return self._read_capped(response, url)
-
-    def _read_capped(self, response: requests.Response, url: str) -> bytes:
-        cap = self.settings.max_page_bytes
-        chunks, size = [], 0
-        try:
-            for chunk in response.iter_content(chunk_size=65536):
-                size += len(chunk)
-                if size > cap:
-                    raise SiteError(
-                        f"{url} sent more than {cap} bytes, far more than a listing page; "
-                        "stopped reading. Raise UTODAY_MAX_PAGE_BYTES if the site's pages "
-                        "really are that large"
-                    )
-                chunks.append(chunk)
-        except requests.exceptions.RequestException as exc:
-            raise SiteError(
-                f"reading {url} failed ({_short_reason(exc)}); try again later"
-            ) from None
-        return b"".join(chunks)
-
-
-def _short_reason(exc: BaseException) -> str:
-    """The innermost cause of a requests error, in a few words (never the whole urllib3 chain)."""
-    reason: BaseException = exc
-    inner = exc.args[0] if exc.args else None
-    if isinstance(inner, MaxRetryError) and inner.reason is not None:
-        reason = inner.reason
-    text = str(reason)
-    for needle, words in (
-        ("Failed to resolve", "host name not found"),
-        ("Name or service not known", "host name not found"),
-        ("Connection refused", "connection refused"),
-        ("timed out", "timed out"),
-        ("Connection reset", "connection reset"),
-        ("RemoteDisconnected", "connection closed by the server"),
-        ("Connection aborted", "connection dropped"),
-        ("CERTIFICATE_VERIFY_FAILED", "TLS certificate not trusted"),
-    ):
-        if needle in text:
-            return words
-    return clean_text(text)[:160] or exc.__class__.__name__

@@ -1,0 +1,261 @@
+"""Each command: arguments in, a job's request out, the result printed. No pipeline logic here."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from contextlib import closing
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ..deadline import Deadline
+from ..errors import ConfigError, SiteError, UtodayError
+from ..jobs import pending_labels, run_label, run_scrape
+from ..records import LabelRequest, ScrapeRequest
+from ..settings import Settings
+from ..store.connection import Connection, connect
+from .parser import PROG
+
+
+def _database_url(settings: Settings) -> str:
+    if settings.database_url:
+        return settings.database_url
+    from .. import embedded
+
+    url, data_dir = embedded.start(settings.data_dir)
+    print(
+        f"database: embedded PostgreSQL, data in {data_dir} "
+        "(set DATABASE_URL to use another server)",
+        file=sys.stderr,
+    )
+    return url
+
+
+def _connect(settings: Settings) -> Connection:
+    return connect(_database_url(settings))
+
+
+def _migrate(conn: Connection) -> str:
+    from ..store.migrate import migrate
+
+    applied = migrate(conn)
+    if applied:
+        return f"migrate: applied {', '.join(applied)}; schema up to date"
+    return "migrate: schema up to date, nothing to apply"
+
+
+def _progress(*, total: int, unit: str, desc: str) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(
+        total=total,
+        unit=unit,
+        desc=desc,
+        file=sys.stderr,
+        leave=False,
+        disable=not sys.stderr.isatty(),
+    )
+
+
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    with closing(_connect(settings)) as conn:
+        print(_migrate(conn))
+    return 0
+
+
+def _scrape(args: argparse.Namespace, settings: Settings, conn: Connection,
+            deadline: Deadline | None = None) -> UtodayError | None:
+    """Scrape as the arguments say; print the summary; return the error that stopped it."""
+    request = ScrapeRequest(args.from_page, args.to_page, args.max_pages)
+    planned = (
+        args.to_page - args.from_page + 1
+        if request.backfill
+        else (args.max_pages or settings.max_pages)
+    )
+    progress = _progress(total=planned, unit="page", desc="scrape")
+    try:
+        result = run_scrape(
+            request, settings, conn, deadline, on_page=lambda number, page, new: progress.update(1)
+        )
+    finally:
+        progress.close()
+    if result.error is None:
+        print(result.summary.line())
+    return result.error
+
+
+def cmd_scrape(args: argparse.Namespace, settings: Settings) -> int:
+    with closing(_connect(settings)) as conn:
+        _migrate(conn)
+        error = _scrape(args, settings, conn)
+    if error is not None:
+        raise error
+    return 0
+
+
+def _awaiting_labels_line(conn: Connection, settings: Settings) -> str:
+    pending = pending_labels(conn, settings)
+    waiting = {0: "no title awaits a label", 1: "1 title awaits a label"}.get(
+        pending, f"{pending} titles await labels"
+    )
+    return (
+        f"{waiting}; set HF_API_TOKEN (a Hugging Face token with the Inference Providers "
+        f"permission) in the environment or .env, then run `{PROG} label`"
+    )
+
+
+def _label(args: argparse.Namespace, settings: Settings, conn: Connection,
+           deadline: Deadline | None = None) -> None:
+    """Label as the arguments say and print the summary (before the error, if one stopped it)."""
+    request = LabelRequest(args.limit, args.batch_size, getattr(args, "relabel", False))
+    pending = pending_labels(conn, settings, relabel=request.relabel)
+    total = pending if args.limit is None else min(pending, args.limit)
+    progress = _progress(total=total, unit="title", desc="label")
+    try:
+        result = run_label(
+            request, settings, conn, deadline or Deadline(args.max_seconds),
+            on_batch=progress.update,
+        )
+    finally:
+        progress.close()
+    print(result.summary.line())  # what was stored, also before a stop
+    result.raise_error()
+
+
+def cmd_label(args: argparse.Namespace, settings: Settings) -> int:
+    with closing(_connect(settings)) as conn:
+        _migrate(conn)
+        if not settings.hf_api_token:
+            raise ConfigError(_awaiting_labels_line(conn, settings))
+        _label(args, settings, conn)
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    deadline = Deadline(args.max_seconds)  # one budget for the scrape and the labelling
+    with closing(_connect(settings)) as conn:
+        print(_migrate(conn))
+        scrape_error = _scrape(args, settings, conn, deadline)
+        if scrape_error is not None:
+            if not isinstance(scrape_error, SiteError):
+                raise scrape_error
+            # The site is down or changed: still label what is stored, then fail.
+            print(f"{PROG}: error: {scrape_error}", file=sys.stderr)
+        if settings.hf_api_token:
+            _label(args, settings, conn, deadline)
+        else:
+            print(f"label: skipped; {_awaiting_labels_line(conn, settings)}")
+    return scrape_error.exit_code if scrape_error else 0
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _read_only(settings: Settings, read: Callable[[Connection], Any]) -> Any:
+    """Connect, insist on the current schema (never change it), and read."""
+    from ..store.migrate import require_current
+
+    with closing(_connect(settings)) as conn:
+        require_current(conn)
+        return read(conn)
+
+
+def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
+    from ..report import format_csv, format_table
+    from ..store.analysts import run_read_only
+    from ..store.sqltext import READ_ONLY_KEYWORDS, first_keyword, split_statements
+
+    statements = split_statements(args.sql)
+    if len(statements) != 1:
+        raise ConfigError(
+            f"query runs exactly one SQL statement; this text holds {len(statements)}: "
+            "run them one at a time"
+        )
+    keyword = first_keyword(statements[0])
+    if keyword not in READ_ONLY_KEYWORDS:
+        raise ConfigError(
+            f"query runs read-only statements ({', '.join(k.upper() for k in READ_ONLY_KEYWORDS)}),"
+            f" not {keyword.upper() or 'this'}"
+        )
+    result = _read_only(
+        settings, lambda conn: run_read_only(conn, statements[0], timeout_seconds=args.timeout)
+    )
+    if args.csv:
+        sys.stdout.write(format_csv(result.columns, result.rows))
+    else:
+        print(format_table(result.columns, result.rows))
+    return 0
+
+
+def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    from ..report import format_csv, format_table, render_png
+    from ..store.analysts import REPORT_COLUMNS, daily_report
+
+    rows = _read_only(settings, lambda conn: daily_report(conn, args.days, args.until))
+    if args.png:
+        render_png(rows, Path(args.png), days=args.days)
+    if args.csv:
+        sys.stdout.write(format_csv(REPORT_COLUMNS, rows))
+    else:
+        print(format_table(REPORT_COLUMNS, rows))
+    if args.png:
+        print(f"chart written to {args.png}", file=sys.stderr)
+    return 0
+
+
+def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    from ..store.migrate import NoSchema
+    from ..store.titles import title_status
+
+    try:
+        status = _read_only(settings, title_status)
+    except NoSchema as exc:  # a fresh data folder: nothing wrong, nothing yet
+        print(json.dumps({"titles": 0, "note": str(exc)}) if args.json else str(exc))
+        return 0
+    if args.json:
+        print(json.dumps({k: _iso(v) for k, v in status.items()}, indent=2, sort_keys=True))
+        return 0
+    width = max(len(k) for k in status) + 2
+    for key, value in status.items():
+        if value is None:
+            shown = "-"
+        elif key.endswith("_share"):
+            shown = f"{value:.1%}"
+        else:
+            shown = _iso(value)
+        print(f"{(key.replace('_', ' ') + ':').ljust(width)} {shown}")
+    return 0
+
+
+def cmd_invoke(args: argparse.Namespace, settings: Settings) -> int:
+    import os
+
+    from ..handlers.local import invoke
+
+    try:
+        event = json.loads(Path(args.event).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read {args.event}: {exc.strerror}") from exc
+    except ValueError as exc:
+        raise ConfigError(f"{args.event} is not valid JSON ({exc}); fix the event file") from exc
+    if not (settings.database_secret_arn or settings.database_url):
+        os.environ["DATABASE_URL"] = _database_url(settings)
+    result = invoke(args.function, event, timeout=args.timeout)
+    print(json.dumps(result, indent=2, default=str))
+    return 0
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
+    "migrate": cmd_migrate,
+    "scrape": cmd_scrape,
+    "status": cmd_status,
+    "label": cmd_label,
+    "invoke": cmd_invoke,
+    "query": cmd_query,
+    "report": cmd_report,
+    "run": cmd_run,
+}

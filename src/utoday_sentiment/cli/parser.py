@@ -1,0 +1,233 @@
+"""The command line's grammar: commands, options, and argument types whose bounds come from the
+settings table and the jobs' request fields, so the CLI, the events and the template agree."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from datetime import date
+from typing import Any, NoReturn
+
+from .. import __version__
+from ..jobs import LABEL_FIELDS, SCRAPE_FIELDS
+from ..settings import Kind, Seconds, Whole
+
+PROG = "utoday-sentiment"
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # one line, exit 2, like every expected failure
+        self.exit(2, f"{self.prog}: error: {message} (see `{PROG} --help`)\n")
+
+
+def typed(kind: Kind) -> Callable[[str], Any]:
+    """An argparse type that accepts what `kind` accepts and says so in one message."""
+
+    def parse(text: str) -> Any:
+        try:
+            return kind.parse(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not valid: use {kind.describe()}"
+            ) from None  # argparse shows this message alone
+
+    return parse
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-11-21") from None
+
+
+def _command(sub: Any, name: str, summary: str, description: str | None = None) -> Any:
+    return sub.add_parser(
+        name, help=summary, description=description or summary[0].upper() + summary[1:] + "."
+    )
+
+
+def _scrape_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--from-page",
+        type=typed(SCRAPE_FIELDS["from_page"]),
+        metavar="A",
+        help="backfill: first listing page to fetch (0 = newest)",
+    )
+    p.add_argument(
+        "--to-page",
+        type=typed(SCRAPE_FIELDS["to_page"]),
+        metavar="B",
+        help="backfill: last listing page to fetch (inclusive)",
+    )
+    p.add_argument(
+        "--max-pages",
+        type=typed(SCRAPE_FIELDS["max_pages"]),
+        metavar="N",
+        help="daily mode: fetch at most N pages (default UTODAY_MAX_PAGES, 5)",
+    )
+
+
+def _label_options(p: argparse.ArgumentParser, *, limit_flag: str = "--limit") -> None:
+    p.add_argument(
+        limit_flag,
+        dest="limit",
+        type=typed(LABEL_FIELDS["limit"]),
+        metavar="N",
+        help="label at most N titles (default: all that await a label)",
+    )
+    p.add_argument(
+        "--batch-size",
+        type=typed(LABEL_FIELDS["batch_size"]),
+        metavar="B",
+        help="titles per API request (default HF_BATCH_SIZE, 32)",
+    )
+    p.add_argument(
+        "--max-seconds",
+        type=typed(Seconds()),
+        metavar="S",
+        help="stop cleanly after about S seconds, leaving the rest for the next run "
+        "(default: no limit)",
+    )
+
+
+def build_parser() -> ArgumentParser:
+    parser = ArgumentParser(
+        prog=PROG,
+        description="Collect U.Today headlines into PostgreSQL and label their sentiment.",
+        epilog="Settings come from the environment or a .env file; see .env.example.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    _command(
+        sub,
+        "migrate",
+        "apply pending database migrations",
+        "Apply the numbered SQL files in migrations/ that this database lacks, once each, "
+        "under an advisory lock (safe beside other runs), and create the read-only "
+        "utoday_analyst role.",
+    )
+
+    scrape = _command(
+        sub,
+        "scrape",
+        "fetch new headlines into the database",
+        "Fetch U.Today's news listing and store each headline once. Daily mode walks "
+        "from the newest page until a page brings nothing new; --from-page and "
+        "--to-page backfill a range of older pages.",
+    )
+    _scrape_options(scrape)
+
+    status = _command(
+        sub,
+        "status",
+        "show what the database holds",
+        "Show how many titles are stored and labelled, the sentiment shares and how "
+        "fresh the data is.",
+    )
+    status.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+    label = _command(
+        sub,
+        "label",
+        "label titles that await a sentiment (needs HF_API_TOKEN)",
+        "Send titles without a sentiment to the Hugging Face Inference API, newest "
+        "first, and store the labels. Needs HF_API_TOKEN: a Hugging Face fine-grained "
+        "token with the 'Make calls to Inference Providers' permission.",
+    )
+    _label_options(label)
+    label.add_argument(
+        "--relabel",
+        action="store_true",
+        help="relabel titles labelled by another model than HF_MODEL",
+    )
+
+    query = _command(
+        sub,
+        "query",
+        "run one read-only SQL statement and print the result",
+        "Run exactly one SQL statement (SELECT, WITH, VALUES, TABLE, EXPLAIN or SHOW) "
+        "in a read-only transaction with a statement timeout, as the utoday_analyst "
+        "role when the connection may take it, and print an aligned table.",
+    )
+    query.add_argument("sql", metavar="SQL", help='e.g. "SELECT * FROM daily_sentiment"')
+    query.add_argument("--csv", action="store_true", help="print CSV instead of a table")
+    query.add_argument(
+        "--timeout",
+        type=typed(Seconds()),
+        default=30.0,
+        metavar="S",
+        help="cancel the statement after S seconds (default 30)",
+    )
+
+    report = _command(
+        sub,
+        "report",
+        "daily counts and net sentiment for the last N days, optionally a chart",
+        "Print one row per UTC day (titles, labelled, positive, neutral, negative, "
+        "unlabelled, net score), optionally as CSV or a PNG chart.",
+    )
+    report.add_argument(
+        "--days",
+        type=typed(Whole(1, 3660)),
+        default=30,
+        metavar="N",
+        help="how many UTC days, today included (default 30)",
+    )
+    report.add_argument(
+        "--until",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="last day of the report (default: today in UTC)",
+    )
+    report.add_argument(
+        "--png",
+        metavar="FILE",
+        help="also draw the daily shares and title counts to a PNG (needs .[report])",
+    )
+    report.add_argument("--csv", action="store_true", help="print CSV instead of a table")
+
+    invoke = _command(
+        sub,
+        "invoke",
+        "run a Lambda handler here with an event file (like `sam local invoke`)",
+        "Run the scrape or label Lambda handler on this machine with an event from "
+        "events/ and a local Lambda context, against DATABASE_URL (or the embedded "
+        "database). Prints the handler's JSON log lines and metrics, then its result.",
+    )
+    invoke.add_argument("function", choices=("scrape", "label"))
+    invoke.add_argument("event", metavar="EVENT.json", help="the event, e.g. events/backfill.json")
+    invoke.add_argument(
+        "--timeout",
+        type=typed(Seconds()),
+        metavar="S",
+        help="the context's time limit (default: the template's, 300 / 60 s)",
+    )
+
+    run = _command(
+        sub,
+        "run",
+        "migrate, scrape, then label (the daily job)",
+        "The daily job in one command: apply migrations, scrape new headlines, then "
+        "label every title that awaits a sentiment (labelling is skipped, with a note, "
+        "when HF_API_TOKEN is not set).",
+    )
+    _scrape_options(run)
+    _label_options(run, limit_flag="--label-limit")
+    return parser
+
+
+def check_combinations(parser: ArgumentParser, args: argparse.Namespace) -> None:
+    """Option combinations argparse cannot express, refused before any work starts."""
+    if args.command not in ("scrape", "run"):
+        return
+    if (args.from_page is None) != (args.to_page is None):
+        parser.error("--from-page and --to-page go together")
+    if args.from_page is not None and args.max_pages is not None:
+        parser.error("--max-pages is for daily mode; a backfill takes --from-page and --to-page")
+    if args.from_page is not None and args.to_page < args.from_page:
+        parser.error(
+            f"--to-page {args.to_page} is below --from-page {args.from_page}; "
+            "use 0 <= --from-page <= --to-page"
+        )

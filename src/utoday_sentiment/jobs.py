@@ -1,0 +1,137 @@
+"""What a front door calls. The CLI turns arguments, and the Lambda handlers turn events, into a
+request; a job checks it, runs the stage with the clients it owns, and returns a result carrying
+the summary and, where the run stopped on an error, that error. Nothing here prints or logs for a
+person: presenting the result is the front door's job."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+from .deadline import Deadline
+from .errors import ConfigError, UtodayError
+from .records import LabelRequest, LabelSummary, ScrapeRequest, ScrapeSummary
+from .settings import Kind, Settings, Whole, setting
+from .store.connection import Connection
+
+if TYPE_CHECKING:
+    from .label import BatchCallback
+    from .labelling import Labeller
+    from .scrape import PageCallback
+    from .site import SiteClient
+
+S = TypeVar("S", ScrapeSummary, LabelSummary)
+
+# Each request field's kind: the CLI's argument types and the event validators use these too.
+SCRAPE_FIELDS: Mapping[str, Kind] = {
+    "from_page": Whole(0),
+    "to_page": Whole(0),
+    "max_pages": setting("UTODAY_MAX_PAGES").kind,
+}
+LABEL_FIELDS: Mapping[str, Kind] = {
+    "limit": Whole(1),
+    "batch_size": setting("HF_BATCH_SIZE").kind,
+}
+
+
+@dataclass
+class JobResult(Generic[S]):
+    summary: S
+    error: UtodayError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def raise_error(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+
+def _check_fields(request: object, fields: Mapping[str, Kind]) -> None:
+    for name, kind in fields.items():
+        value = getattr(request, name)
+        if value is not None and isinstance(kind, Whole) and not kind.accepts(value):
+            raise ConfigError(f"{name} must be {kind.describe()}, not {value!r}")
+
+
+def check_scrape_request(request: ScrapeRequest) -> None:
+    """Raise ConfigError when the request cannot be run (before any work)."""
+    _check_fields(request, SCRAPE_FIELDS)
+    if request.backfill:
+        if request.from_page is None or request.to_page is None:
+            raise ConfigError("a backfill needs both from_page and to_page")
+        if request.to_page < request.from_page:
+            raise ConfigError(
+                f"to_page ({request.to_page}) must not be below from_page ({request.from_page})"
+            )
+        if request.max_pages is not None:
+            raise ConfigError("max_pages is for the daily mode; a backfill gives a page range")
+
+
+def check_label_request(request: LabelRequest) -> None:
+    _check_fields(request, LABEL_FIELDS)
+
+
+def run_scrape(
+    request: ScrapeRequest,
+    settings: Settings,
+    conn: Connection,
+    deadline: Deadline | None = None,
+    *,
+    client: SiteClient | None = None,
+    on_page: PageCallback | None = None,
+) -> JobResult[ScrapeSummary]:
+    """Scrape as `request` says. A client passed in is the caller's to close; one made here is
+    closed here."""
+    from .scrape import scrape_titles
+    from .site import SiteClient
+
+    check_scrape_request(request)
+    summary = ScrapeSummary(mode="backfill" if request.backfill else "daily")
+    site = client or SiteClient(settings)
+    try:
+        scrape_titles(conn, site, settings, request, deadline or Deadline(), summary, on_page)
+    except UtodayError as exc:
+        return JobResult(summary, exc)
+    finally:
+        if site is not client:
+            site.close()
+    return JobResult(summary)
+
+
+def run_label(
+    request: LabelRequest,
+    settings: Settings,
+    conn: Connection,
+    deadline: Deadline | None = None,
+    *,
+    labeller: Labeller | None = None,
+    on_batch: BatchCallback | None = None,
+) -> JobResult[LabelSummary]:
+    """Label as `request` says, with the backend the settings choose unless one is passed in."""
+    from .label import label_titles
+    from .labelling import make_labeller
+
+    check_label_request(request)
+    summary = LabelSummary()
+    try:
+        backend = labeller or make_labeller(settings)
+    except UtodayError as exc:
+        return JobResult(summary, exc)
+    try:
+        label_titles(conn, backend, settings, request, deadline or Deadline(), summary, on_batch)
+    except UtodayError as exc:
+        return JobResult(summary, exc)
+    finally:
+        if backend is not labeller:
+            backend.close()
+    return JobResult(summary)
+
+
+def pending_labels(conn: Connection, settings: Settings, *, relabel: bool = False) -> int:
+    """How many titles await a label from the configured model."""
+    from .store.titles import count_pending
+
+    return count_pending(conn, model=settings.hf_model, relabel=relabel)

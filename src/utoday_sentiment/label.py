@@ -1,0 +1,107 @@
+"""The label stage: titles awaiting a sentiment, newest first, through a labelling backend.
+
+Each batch is claimed with FOR UPDATE SKIP LOCKED, sent to the backend, written in one statement
+and committed, so concurrent labellers never label a row twice and a stop at any point loses no
+answered batch. Memory holds one batch, whatever the backlog.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable
+
+from .deadline import Deadline
+from .errors import UtodayError
+from .labelling import InputRefused, Labeller, OutOfTime
+from .labelling.base import MIN_REQUEST_SECONDS
+from .records import LabelRequest, LabelSummary
+from .settings import Settings
+from .store.connection import Connection
+from .store.titles import claim_batch, count_pending, release, store_labels
+
+log = logging.getLogger(__name__)
+
+BatchCallback = Callable[[int], None]
+Labelled = list[tuple[int, str, float, dict[str, float]]]
+Refused = list[tuple[int, str]]
+
+
+def label_titles(
+    conn: Connection,
+    labeller: Labeller,
+    settings: Settings,
+    request: LabelRequest,
+    deadline: Deadline,
+    summary: LabelSummary,
+    on_batch: BatchCallback | None = None,
+) -> None:
+    """Fill `summary` batch by batch; raise a UtodayError where the run cannot go on (every batch
+    committed before it stays, the batch in hand is given back unchanged)."""
+    limit, relabel, model = request.limit, request.relabel, labeller.model
+    size = request.batch_size or settings.hf_batch_size
+    refused_ids: set[int] = set()  # only the refused ones: small, and keeps one run from resending
+    try:
+        while limit is None or summary.labelled + summary.failed < limit:
+            if not deadline.allows(MIN_REQUEST_SECONDS):
+                summary.stopped = "out of time"
+                break
+            room = size if limit is None else min(size, limit - summary.labelled - summary.failed)
+            rows = claim_batch(conn, room, model=model, relabel=relabel, skip=refused_ids)
+            if not rows:
+                break
+            labels: Labelled = []
+            refused: Refused = []
+            try:
+                _classify(labeller, rows, deadline, labels, refused)
+            except OutOfTime as exc:
+                summary.stopped = f"out of time ({exc})"
+            except BaseException:
+                release(conn)  # a fatal answer: this batch changes nothing
+                raise
+            if labels or refused:
+                store_labels(conn, labels, refused, model=model)
+            else:
+                release(conn)
+            summary.labelled += len(labels)
+            summary.failed += len(refused)
+            refused_ids.update(row_id for row_id, _ in refused)
+            for row_id, reason in refused:
+                log.warning("title %d refused by the backend: %s", row_id, reason)
+            if on_batch:
+                on_batch(len(labels) + len(refused))
+            if summary.stopped:
+                break
+        else:
+            summary.stopped = f"limit of {limit} reached"
+    except UtodayError:
+        summary.stopped = "stopped by the error below"
+        raise
+    finally:
+        summary.requests, summary.retries = labeller.requests_sent, labeller.retries
+        with contextlib.suppress(UtodayError):
+            summary.remaining = count_pending(conn, model=model, relabel=relabel)
+
+
+def _classify(
+    labeller: Labeller,
+    rows: list[tuple[int, str]],
+    deadline: Deadline,
+    labels: Labelled,
+    refused: Refused,
+) -> None:
+    """Label `rows`, splitting a refused batch in halves until the refused titles are isolated."""
+    try:
+        predictions = labeller.classify([title for _, title in rows], deadline)
+    except InputRefused as exc:
+        if len(rows) == 1:
+            refused.append((rows[0][0], exc.reason))
+            return
+        middle = len(rows) // 2
+        _classify(labeller, rows[:middle], deadline, labels, refused)
+        _classify(labeller, rows[middle:], deadline, labels, refused)
+        return
+    labels.extend(
+        (row_id, p.sentiment, p.score, p.scores)
+        for (row_id, _), p in zip(rows, predictions, strict=True)
+    )

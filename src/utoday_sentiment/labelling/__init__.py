@@ -1,0 +1,17 @@
+"""Labelling: one protocol (`base.Labeller`), the pure reading of answers (`interpret`), and the
+backends behind it (`hf_api`: the Hugging Face Inference API)."""
+
+from __future__ import annotations
+
+from ..settings import Settings
+from .base import InputRefused, Labeller, OutOfTime, StopRun
+
+
+def make_labeller(settings: Settings) -> Labeller:
+    """The backend the settings choose."""
+    from .hf_api import HFClient
+
+    return HFClient(settings)
+
+
+__all__ = ["InputRefused", "Labeller", "OutOfTime", "StopRun", "make_labeller"]

@@ -1,0 +1,119 @@
+"""Plain records that cross layers: a headline, what a page held, a label, each job's summary."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Title:
+    """One headline as stored in the `titles` table."""
+
+    title: str
+    url: str
+    published_at: datetime | None = None
+    author: str | None = None
+    category: str | None = None
+
+
+@dataclass
+class ParsedPage:
+    """What one listing page (or the RSS feed) held."""
+
+    titles: list[Title] = field(default_factory=list)
+    cards: int = 0  # card elements seen, usable or not
+    skipped: int = 0  # cards without a usable title or link
+    layout: str | None = None  # "current", "legacy", "rss", or None when nothing was recognised
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """One title's label from a labelling backend."""
+
+    sentiment: str  # positive / neutral / negative
+    score: float  # the chosen sentiment's probability
+    scores: dict[str, float]  # every sentiment's probability
+
+
+@dataclass(frozen=True)
+class ScrapeRequest:
+    """What to scrape: the daily walk (optionally `max_pages`), or a backfill page range."""
+
+    from_page: int | None = None
+    to_page: int | None = None
+    max_pages: int | None = None
+
+    @property
+    def backfill(self) -> bool:
+        return self.from_page is not None or self.to_page is not None
+
+
+@dataclass(frozen=True)
+class LabelRequest:
+    """What to label: at most `limit` titles (all by default), `relabel` those of other models."""
+
+    limit: int | None = None
+    batch_size: int | None = None
+    relabel: bool = False
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    return f"{count} {word if count == 1 else many or word + 's'}"
+
+
+@dataclass
+class ScrapeSummary:
+    mode: str  # "daily" or "backfill"
+    pages_fetched: int = 0
+    cards_seen: int = 0
+    new_titles: int = 0
+    skipped_cards: int = 0
+    source: str = "listing"  # "listing", or "rss" when the layout guard fell back to the feed
+    stopped: str = ""  # why the run stopped
+    next_page: int | None = None  # where a later run (or a backfill) should continue; None = done
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def line(self) -> str:
+        text = (
+            f"scrape ({self.mode}): {plural(self.pages_fetched, 'page')} fetched, "
+            f"{plural(self.cards_seen, 'card')} seen, {plural(self.new_titles, 'new title')}, "
+            f"{plural(self.skipped_cards, 'card')} skipped"
+        )
+        if self.source != "listing":
+            text += f", source {self.source}"
+        if self.stopped:
+            text += f"; {self.stopped}"
+        if self.next_page is not None:
+            text += f"; next page {self.next_page}"
+        return text
+
+
+@dataclass
+class LabelSummary:
+    labelled: int = 0
+    failed: int = 0  # titles the backend refused in this run (each has its error recorded)
+    remaining: int = 0  # titles still awaiting a label after this run
+    requests: int = 0
+    retries: int = 0
+    stopped: str = ""
+
+    @property
+    def stalled(self) -> bool:
+        """Titles wait, yet this run neither labelled nor retired one: the backend gave nothing
+        usable (503, 429 or timeouts until the deadline, or an error). One such run is weather;
+        every run for hours is an outage that no error reports, so the Lambda publishes it."""
+        return self.remaining > 0 and self.labelled == 0 and self.failed == 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "stalled": self.stalled}
+
+    def line(self) -> str:
+        text = (
+            f"label: {self.labelled} labelled, {self.failed} failed, {self.remaining} remaining, "
+            f"{plural(self.requests, 'request')}, {plural(self.retries, 'retry', 'retries')}"
+        )
+        return f"{text}; {self.stopped}" if self.stopped else text

@@ -1,0 +1,293 @@
+"""The table itself: every environment variable the project reads or documents, in the order the
+README and `.env.example` show them."""
+
+from __future__ import annotations
+
+from .model import (
+    DEFAULT_HF_MODEL,
+    DEFAULT_USER_AGENT,
+    HF_ROUTER,
+    Choice,
+    Seconds,
+    Setting,
+    Text,
+    Whole,
+    _database_url,
+    _folder,
+    _full_url,
+    _http_url,
+    _label_map,
+    _model_id,
+    _path,
+    _secret_arn,
+)
+
+DATABASE, SCRAPING, LABELLING, AWS, RARE, LOGGING = (
+    "Database",
+    "Scraping U.Today",
+    "Labelling with the Hugging Face Inference API",
+    "On AWS (set by template.yaml; for `utoday-sentiment invoke` against real secrets)",
+    "Rarely needed",
+    "Logging",
+)
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "DATABASE_URL",
+        Text(
+            _database_url,
+            "a libpq URL (postgresql://user:password@host:5432/dbname), or unset it to use "
+            "the embedded database",
+        ),
+        None,
+        "libpq URL of the database, e.g. `postgresql://user:pw@host:5432/db`",
+        DATABASE,
+        attr="database_url",
+        secret=True,
+        doc_default="unset: embedded PostgreSQL",
+        example="postgresql://utoday:change-me@localhost:5432/utoday",
+    ),
+    Setting(
+        "UTODAY_DATA_DIR",
+        Text(_folder, "a folder path"),
+        None,
+        "where the embedded PostgreSQL keeps its data",
+        DATABASE,
+        attr="data_dir",
+        doc_default="the user data folder + `/pgdata` "
+        "(Linux: `~/.local/share/utoday-sentiment/pgdata`)",
+    ),
+    Setting(
+        "UTODAY_BASE_URL",
+        Text(_http_url, "an http(s) URL with a host and no query"),
+        "https://u.today",
+        "the site",
+        SCRAPING,
+        attr="base_url",
+    ),
+    Setting(
+        "UTODAY_LISTING_PATH",
+        Text(_path, "a path starting with '/', without query"),
+        "/latest-cryptocurrency-news",
+        "the listing; page N >= 1 is `?page=N`",
+        SCRAPING,
+        attr="listing_path",
+    ),
+    Setting(
+        "UTODAY_USER_AGENT",
+        Text(),
+        DEFAULT_USER_AGENT,
+        "sent with every request; say who you are",
+        SCRAPING,
+        attr="user_agent",
+        doc_default="`utoday-sentiment/<version> "
+        "(daily headline sentiment collector; one page at a time)`",
+    ),
+    Setting(
+        "UTODAY_PAGE_DELAY",
+        Seconds(zero=True),
+        1.0,
+        "seconds between listing pages (be polite)",
+        SCRAPING,
+        attr="page_delay",
+    ),
+    Setting(
+        "UTODAY_MAX_PAGES",
+        Whole(1, 1000),
+        5,
+        "daily mode's page limit (`--max-pages` and the event's `max_pages` override it)",
+        SCRAPING,
+        attr="max_pages",
+        template="MaxPages",
+    ),
+    Setting(
+        "UTODAY_CONNECT_TIMEOUT",
+        Seconds(),
+        5.0,
+        "seconds to connect",
+        SCRAPING,
+        attr="connect_timeout",
+    ),
+    Setting(
+        "UTODAY_READ_TIMEOUT",
+        Seconds(),
+        30.0,
+        "seconds to wait for an answer",
+        SCRAPING,
+        attr="read_timeout",
+    ),
+    Setting(
+        "UTODAY_HTTP_RETRIES",
+        Whole(0),
+        3,
+        "retries on connection errors, 429 and 5xx, with backoff, honouring `Retry-After` "
+        "(capped at 30 s)",
+        SCRAPING,
+        attr="http_retries",
+    ),
+    Setting(
+        "UTODAY_MAX_PAGE_BYTES",
+        Whole(1),
+        5_000_000,
+        "a response larger than this is refused",
+        SCRAPING,
+        attr="max_page_bytes",
+    ),
+    Setting(
+        "HF_API_TOKEN",
+        Text(),
+        None,
+        'Hugging Face token (fine-grained, "Make calls to Inference Providers"); never logged',
+        LABELLING,
+        attr="hf_api_token",
+        secret=True,
+        doc_default="unset: no labelling",
+    ),
+    Setting(
+        "HF_MODEL",
+        Text(_model_id, "a Hugging Face model id"),
+        DEFAULT_HF_MODEL,
+        "the model; stored with each label",
+        LABELLING,
+        attr="hf_model",
+        template="HfModel",
+    ),
+    Setting(
+        "HF_API_URL",
+        Text(_full_url, "the full http(s) URL of the endpoint"),
+        None,
+        "the whole endpoint URL, e.g. a dedicated Inference Endpoint",
+        LABELLING,
+        attr="hf_api_url",
+        doc_default=f"`{HF_ROUTER}$HF_MODEL`",
+        example=HF_ROUTER + DEFAULT_HF_MODEL,
+    ),
+    Setting(
+        "HF_BATCH_SIZE",
+        Whole(1, 256),
+        32,
+        "titles per request",
+        LABELLING,
+        attr="hf_batch_size",
+        template="HfBatchSize",
+    ),
+    Setting(
+        "HF_TIMEOUT",
+        Seconds(),
+        30.0,
+        "seconds to wait for one answer (never more than the run has left)",
+        LABELLING,
+        attr="hf_timeout",
+    ),
+    Setting(
+        "HF_MAX_RETRIES",
+        Whole(0),
+        4,
+        "retries of one batch on 5xx, 429, timeouts and unusable answers before the run stops",
+        LABELLING,
+        attr="hf_max_retries",
+    ),
+    Setting(
+        "HF_LABEL_MAP",
+        Text(
+            _label_map,
+            "comma-separated label=sentiment pairs, each sentiment one of positive, "
+            "neutral, negative",
+        ),
+        None,
+        "`label=sentiment` pairs for models with other labels; labels mapping to one sentiment "
+        "add up",
+        LABELLING,
+        attr="hf_label_map",
+        doc_default="unset: `positive`, `neutral`, `negative`",
+        example="Bullish=positive,Bearish=negative,Neutral=neutral",
+    ),
+    Setting(
+        "DATABASE_SECRET_ARN",
+        Text(_secret_arn, "the ARN of a Secrets Manager secret"),
+        None,
+        "Secrets Manager secret with the database connection, RDS-style JSON (`host`, `port`, "
+        "`username`, `password`, `dbname`) or a `postgresql://` URL; wins over `DATABASE_URL`",
+        AWS,
+        attr="database_secret_arn",
+        template="DatabaseSecretArn",
+        example="arn:aws:secretsmanager:eu-west-1:123456789012:secret:utoday/db",
+    ),
+    Setting(
+        "DATABASE_SSLMODE",
+        Choice(("disable", "allow", "prefer", "require", "verify-ca", "verify-full")),
+        "require",
+        "libpq `sslmode` used with `DATABASE_SECRET_ARN`",
+        AWS,
+        attr="database_sslmode",
+        template="DatabaseSslMode",
+    ),
+    Setting(
+        "HF_TOKEN_SECRET_ARN",
+        Text(_secret_arn, "the ARN of a Secrets Manager secret"),
+        None,
+        "Secrets Manager secret holding the Hugging Face token (plain, or JSON with an "
+        "`HF_API_TOKEN` key)",
+        AWS,
+        attr="hf_token_secret_arn",
+        template="HfTokenSecretArn",
+        example="arn:aws:secretsmanager:eu-west-1:123456789012:secret:utoday/hf-token",
+    ),
+    Setting(
+        "HF_TOKEN_PARAMETER",
+        Text(),
+        None,
+        "SSM SecureString holding the token, instead of a secret",
+        AWS,
+        attr="hf_token_parameter",
+        template="HfTokenParameterName",
+        example="/utoday/hf-token",
+    ),
+    Setting(
+        "POWERTOOLS_SERVICE_NAME",
+        Text(),
+        "utoday-sentiment",
+        "read by Powertools: the service name in logs and metrics; set by the template",
+        AWS,
+    ),
+    Setting(
+        "POWERTOOLS_METRICS_NAMESPACE",
+        Text(),
+        "UTodaySentiment",
+        "read by Powertools: the metrics namespace the alarms watch; set by the template",
+        AWS,
+    ),
+    Setting(
+        "UTODAY_MIGRATIONS_DIR",
+        Text(_folder, "a folder path"),
+        None,
+        "where the migration SQL files are (only for unusual installs)",
+        RARE,
+        attr="migrations_dir",
+        doc_default="the package's own",
+    ),
+    Setting(
+        "TEST_DATABASE_URL",
+        Text(),
+        None,
+        "tests only: a PostgreSQL server to test against instead of a throwaway embedded one "
+        "(each test works in a schema of its own and drops it)",
+        RARE,
+        example="postgresql://postgres@localhost:5432/postgres",
+    ),
+    Setting(
+        "LOG_LEVEL",
+        Choice(("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"), upper=True),
+        "INFO",
+        "how much to log",
+        LOGGING,
+        attr="log_level",
+        template="LogLevel",
+    ),
+)
+
+BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
+
+
+def setting(name: str) -> Setting:
+    return BY_NAME[name]
