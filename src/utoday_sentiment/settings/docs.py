@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from .model import Choice, Whole
+from .model import Whole
 from .table import SETTINGS
 
 # ---------------------------------------------------------------------------------------------
@@ -39,7 +39,7 @@ def env_example() -> str:
             group = s.group
             out += ["", f"# --- {group} ".ljust(96, "-")]
         text = s.help.replace("`", "")
-        if isinstance(s.kind, Whole | Choice):
+        if isinstance(s.kind, Whole):
             text += f"; {s.kind.describe()}"
         out += textwrap.wrap(text, 94, initial_indent="# ", subsequent_indent="# ")
         out.append(f"# {s.name}={s.example_text}")

@@ -195,7 +195,8 @@ SETTINGS: tuple[Setting, ...] = (
             "neutral, negative",
         ),
         None,
-        "`label=sentiment` pairs for models with other labels; labels mapping to one sentiment "
+        "`label=sentiment` pairs for models with other labels, e.g. "
+        "`Bullish=positive,Bearish=negative,Neutral=neutral`; labels mapping to one sentiment "
         "add up",
         LABELLING,
         attr="hf_label_map",
@@ -206,8 +207,9 @@ SETTINGS: tuple[Setting, ...] = (
         "DATABASE_SECRET_ARN",
         Text(_secret_arn, "the ARN of a Secrets Manager secret"),
         None,
-        "Secrets Manager secret with the database connection, RDS-style JSON (`host`, `port`, "
-        "`username`, `password`, `dbname`) or a `postgresql://` URL; wins over `DATABASE_URL`",
+        "on AWS: Secrets Manager secret with the database connection, RDS-style JSON "
+        "(`host`, `port`, `username`, `password`, `dbname`) or a `postgresql://` URL; wins over "
+        "`DATABASE_URL`",
         AWS,
         attr="database_secret_arn",
         template="DatabaseSecretArn",
@@ -226,7 +228,7 @@ SETTINGS: tuple[Setting, ...] = (
         "HF_TOKEN_SECRET_ARN",
         Text(_secret_arn, "the ARN of a Secrets Manager secret"),
         None,
-        "Secrets Manager secret holding the Hugging Face token (plain, or JSON with an "
+        "on AWS: Secrets Manager secret holding the Hugging Face token (plain, or JSON with an "
         "`HF_API_TOKEN` key)",
         AWS,
         attr="hf_token_secret_arn",
@@ -237,7 +239,7 @@ SETTINGS: tuple[Setting, ...] = (
         "HF_TOKEN_PARAMETER",
         Text(),
         None,
-        "SSM SecureString holding the token, instead of a secret",
+        "on AWS: SSM SecureString holding the token, instead of a secret",
         AWS,
         attr="hf_token_parameter",
         template="HfTokenParameterName",
@@ -279,7 +281,7 @@ SETTINGS: tuple[Setting, ...] = (
         "LOG_LEVEL",
         Choice(("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"), upper=True),
         "INFO",
-        "how much to log",
+        "how much to log: `DEBUG`, `INFO`, `WARNING`, `ERROR` or `CRITICAL`",
         LOGGING,
         attr="log_level",
         template="LogLevel",
