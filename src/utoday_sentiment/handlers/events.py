@@ -61,7 +61,7 @@ def _int(event: dict[str, Any], name: str, kind: str, fields: Mapping[str, Kind]
         raise EventError(
             f"field {name!r} of the {kind} event must be {bounds.describe()}, not {value!r}"
         )
-    return value  # type: ignore[no-any-return]
+    return int(value)
 
 
 def _text(event: dict[str, Any], name: str, kind: str) -> str | None:

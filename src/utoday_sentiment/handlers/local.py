@@ -36,7 +36,7 @@ class LocalContext(LambdaContext):
         self._clock = clock
         self._end = clock() + timeout_seconds
 
-    def get_remaining_time_in_millis(self) -> int:
+    def get_remaining_time_in_millis(self) -> int:  # type: ignore[override]
         return max(0, int((self._end - self._clock()) * 1000))
 
 

@@ -83,7 +83,7 @@ class HFClient:
                 raise OutOfTime("no time left for another request")
             delay, problem = self._attempt(payload, len(texts), deadline)
             if delay is None:
-                return problem  # type: ignore[return-value]  # the predictions
+                return problem  # the predictions
             failures += 1
             if failures > self.settings.hf_max_retries:
                 raise ApiError(
@@ -146,8 +146,8 @@ class HFClient:
                 wait = min(max(float(estimated), 0.0), MAX_MODEL_WAIT)
             return wait, f"503 ({error}); resending with x-wait-for-model"
         if status == 429:
-            wait = retry_after_seconds(response.headers.get("Retry-After"))
-            return (-1 if wait is None else wait), f"429 rate limited ({error})"
+            after = retry_after_seconds(response.headers.get("Retry-After"))
+            return (-1 if after is None else after), f"429 rate limited ({error})"
         if status in TRANSIENT:
             return -1, f"{status} ({error})"
         if status in REJECTED:

@@ -171,7 +171,7 @@ def _link_and_title(index: _CardIndex, link_class: str, title_class: str) -> tup
 def _parse_current_card(card: Tag, page_url: str, site_url: str) -> Title | None:
     index = _CardIndex(card)
     link, title = _link_and_title(index, "news__item-body", "news__item-title")
-    url = canonical_url(link.get("href") if link else None, page_url, site_url)
+    url = canonical_url(_href(link), page_url, site_url)
     if not title or not url:
         return None
     published_at = None
@@ -193,11 +193,16 @@ def _parse_current_card(card: Tag, page_url: str, site_url: str) -> Title | None
 def _parse_legacy_card(card: Tag, page_url: str, site_url: str) -> Title | None:
     index = _CardIndex(card)
     link, title = _link_and_title(index, "category-item__title-link", "category-item__title")
-    url = canonical_url(link.get("href") if link else None, page_url, site_url)
+    url = canonical_url(_href(link), page_url, site_url)
     if not title or not url:
         return None
     date_tag = index.first.get("humble--time")
     return Title(title=title, url=url, published_at=parse_card_date(_text_of(date_tag)))
+
+
+def _href(link: Tag | None) -> str | None:
+    value = link.get("href") if link is not None else None
+    return value if isinstance(value, str) else None
 
 
 def _text_of(tag: Tag | None) -> str:
@@ -272,9 +277,7 @@ def parse_rss(markup: str | bytes, feed_url: str, site_url: str | None = None) -
                 url=url,
                 published_at=_parse_rfc822(item.find("pubDate")),
                 author=_first_line(item.find("creator") or item.find("author")),
-                category=clean_text(item.find("category").get_text(" ")) or None
-                if item.find("category")
-                else None,
+                category=clean_text(_text_of(item.find("category"))) or None,
             )
         )
     page.titles = _dedupe(titles)

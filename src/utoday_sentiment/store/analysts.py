@@ -11,7 +11,7 @@ import psycopg2.errors
 from psycopg2 import sql
 
 from ..errors import DatabaseError
-from .connection import Connection, first_line, rollback_quietly, translate_errors
+from .connection import Connection, fetch_one, first_line, rollback_quietly, translate_errors
 from .migrate import ANALYST_ROLE
 
 # ---------------------------------------------------------------------------------------------
@@ -43,7 +43,7 @@ def run_read_only(
             cur.execute("SET default_transaction_read_only = on")
             cur.execute("SET statement_timeout = %s", (int(timeout_seconds * 1000),))
             cur.execute("SELECT current_user")
-            (role,) = cur.fetchone()
+            (role,) = fetch_one(cur)
         conn.autocommit = False
         with conn.cursor() as cur:
             cur.execute(statement)  # sql-source: the analyst's one read-only statement

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import psycopg2
 import psycopg2.errors
@@ -13,6 +13,15 @@ import psycopg2.extensions
 from ..errors import DatabaseError
 
 Connection: TypeAlias = psycopg2.extensions.connection
+Cursor: TypeAlias = psycopg2.extensions.cursor
+
+
+def fetch_one(cur: Cursor) -> tuple[Any, ...]:
+    """The one row a statement that always answers one row returned."""
+    row = cur.fetchone()
+    if row is None:  # pragma: no cover - aggregates and SELECT without FROM always answer
+        raise DatabaseError("the database answered no row where one was certain; run again")
+    return row
 
 
 def describe_url(dsn: str) -> str:

@@ -16,7 +16,7 @@ import psycopg2
 
 from ..errors import DatabaseError, MigrationError
 from ..settings import read_setting
-from .connection import Connection, first_line, translate_errors
+from .connection import Connection, fetch_one, first_line, translate_errors
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ def pending(conn: Connection, migrations: list[Migration] | None = None) -> list
     migrations = load_migrations() if migrations is None else migrations
     with translate_errors("reading the applied migrations"), conn.cursor() as cur:
         cur.execute("SELECT to_regclass('schema_migrations') IS NOT NULL")
-        (exists,) = cur.fetchone()
+        (exists,) = fetch_one(cur)
         applied: set[str] = set()
         if exists:
             cur.execute("SELECT name FROM schema_migrations")
@@ -164,7 +164,7 @@ def ensure_analyst_role(conn: Connection) -> bool:
     try:
         with conn.cursor() as cur:
             cur.execute("SELECT current_schema()")
-            (schema,) = cur.fetchone()
+            (schema,) = fetch_one(cur)
             role = sql.Identifier(ANALYST_ROLE)
             cur.execute(
                 sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(sql.Identifier(schema), role)

@@ -13,7 +13,7 @@ from typing import Any
 import psycopg2.extras
 
 from ..records import Title
-from .connection import Connection, rollback_quietly, translate_errors
+from .connection import Connection, fetch_one, rollback_quietly, translate_errors
 
 # ---------------------------------------------------------------------------------------------
 # titles
@@ -61,7 +61,7 @@ def title_status(conn: Connection) -> dict[str, Any]:
                 " FROM titles",
                 {"max": MAX_LABEL_ATTEMPTS},
             )
-            row = cur.fetchone()
+            row = fetch_one(cur)
         conn.rollback()
     except BaseException:
         rollback_quietly(conn)
@@ -179,7 +179,7 @@ def count_pending(
 ) -> int:
     with translate_errors("counting titles to label"), conn.cursor() as cur:
         cur.execute(_COUNT_PENDING_SQL, _pending_params(model, relabel, skip))
-        (count,) = cur.fetchone()
+        (count,) = fetch_one(cur)
     conn.rollback()
     return count
 
@@ -194,7 +194,7 @@ def scrape_watermark(conn: Connection) -> tuple[datetime | None, bool]:
         cur.execute(
             "SELECT (SELECT covered_until FROM scrape_watermark), EXISTS (SELECT 1 FROM titles)"
         )
-        covered_until, has_titles = cur.fetchone()
+        covered_until, has_titles = fetch_one(cur)
     conn.rollback()
     return covered_until, has_titles
 
