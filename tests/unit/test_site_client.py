@@ -14,9 +14,12 @@ from utoday_sentiment.site import SiteClient
 PATH = "/latest-cryptocurrency-news"
 
 
-def client_for(site, **env):
+def client_for(site, waits=None, **env):
+    """A client whose every wait (Retry-After, backoff) is recorded in `waits`, not slept."""
     settings = load_settings({"UTODAY_BASE_URL": site.url, "UTODAY_PAGE_DELAY": "0", **env})
-    return SiteClient(settings, backoff_factor=0)
+    return SiteClient(
+        settings, backoff_factor=0, sleep=(waits.append if waits is not None else lambda s: None)
+    )
 
 
 def test_sends_a_descriptive_user_agent(site):
@@ -42,11 +45,35 @@ def test_server_error_then_success_is_retried(site):
 def test_rate_limit_honours_retry_after(site):
     site.serve(
         PATH,
-        Reply("slow down", 429, "text/plain", {"Retry-After": "1"}),
+        Reply("slow down", 429, "text/plain", {"Retry-After": "7"}),
         listing_page(articles(0, 1)),
     )
-    assert b"news__item" in client_for(site).fetch(site.url + PATH)
+    waits: list[float] = []
+    assert b"news__item" in client_for(site, waits).fetch(site.url + PATH)
     assert len(site.requests) == 2
+    assert waits == [7.0]  # the server's word, not the (zero) backoff
+
+
+def test_a_huge_retry_after_is_capped_at_30_seconds(site):
+    site.serve(
+        PATH,
+        Reply("come back tomorrow", 503, "text/plain", {"Retry-After": "86400"}),
+        listing_page(articles(0, 1)),
+    )
+    waits: list[float] = []
+    assert b"news__item" in client_for(site, waits).fetch(site.url + PATH)
+    assert waits == [30.0]
+
+
+def test_backoff_waits_go_through_the_same_sleep(site):
+    site.serve(
+        PATH, Reply("oops", 500, "text/plain"), Reply("oops", 502, "text/plain"),
+        listing_page(articles(0, 1)),
+    )
+    waits: list[float] = []
+    settings = load_settings({"UTODAY_BASE_URL": site.url})
+    SiteClient(settings, backoff_factor=2, sleep=waits.append).fetch(site.url + PATH)
+    assert waits == [4.0]  # urllib3: no wait before the first retry, then factor * 2
 
 
 def test_persistent_server_error_fails_after_bounded_retries(site):
