@@ -56,13 +56,26 @@ def backend_pid(conn) -> int:
     return pid
 
 
-def terminate_backend(pg_server_url: str, pid: int) -> None:
-    """Kill one server process, as a restart or a network cut would."""
+def terminate_backend(pg_server_url: str, pid: int | None = None, *, application: str = "") -> None:
+    """Kill one server process (or every one of an application_name), as a restart or a network
+    cut would."""
     killer = psycopg2.connect(pg_server_url)
     killer.autocommit = True
     with killer.cursor() as cur:
-        cur.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        if pid is not None:
+            cur.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        else:
+            cur.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE application_name = %s",
+                (application,),
+            )
     killer.close()
+
+
+def drop_connection(pg_server_url: str, conn) -> None:
+    """Kill the server process behind `conn`."""
+    terminate_backend(pg_server_url, backend_pid(conn))
 
 
 def label_result(

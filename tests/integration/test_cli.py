@@ -6,13 +6,13 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 
 from fakes import Reply, articles
+from tests.helpers import console_script
 from utoday_sentiment.cli import main
 from utoday_sentiment.store.migrate import load_migrations
 
@@ -205,11 +205,6 @@ def test_database_unreachable(env, capsys, monkeypatch):
     assert "pw-not-shown" not in err
 
 
-def _console_script() -> str:
-    found = Path(sys.executable).with_name("utoday-sentiment")
-    return str(found) if found.exists() else shutil.which("utoday-sentiment") or "utoday-sentiment"
-
-
 def test_embedded_database_is_the_default_and_keeps_its_data(site, tmp_path):
     """The newcomer's path: no DATABASE_URL, the installed command, data kept between runs."""
     data_dir = Path(tempfile.mkdtemp(prefix="utoday-cli-pg-")) / "pgdata"
@@ -218,7 +213,7 @@ def test_embedded_database_is_the_default_and_keeps_its_data(site, tmp_path):
     site.serve_listing([articles(0, 7)])
     try:
         first = subprocess.run(
-            [_console_script(), "run"],
+            [console_script(), "run"],
             env=env,
             cwd=tmp_path,
             capture_output=True,
@@ -229,7 +224,7 @@ def test_embedded_database_is_the_default_and_keeps_its_data(site, tmp_path):
         assert f"database: embedded PostgreSQL, data in {data_dir}" in first.stderr
         assert "7 new titles" in first.stdout
         second = subprocess.run(
-            [_console_script(), "status", "--json"],
+            [console_script(), "status", "--json"],
             env=env,
             cwd=tmp_path,
             capture_output=True,

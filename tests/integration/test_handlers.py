@@ -12,6 +12,7 @@ import psycopg2
 import pytest
 
 from fakes import Reply, articles
+from tests.helpers import TOKEN, drop_connection
 from utoday_sentiment.handlers import runtime
 from utoday_sentiment.handlers.events import EventError
 from utoday_sentiment.handlers.local import LocalContext, invoke
@@ -19,7 +20,6 @@ from utoday_sentiment.records import Title
 from utoday_sentiment.store.titles import insert_titles
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
-TOKEN = "hf_handler_SECRET_token_555"
 LISTING = "/latest-cryptocurrency-news"
 
 
@@ -211,15 +211,7 @@ def test_a_dropped_connection_between_invocations_is_reopened(
     site.serve_listing([articles(0, 3)])
     invoke("scrape", event("schedule-scrape.json"))
     cached = runtime._connection
-    with cached.cursor() as cur:
-        cur.execute("SELECT pg_backend_pid()")
-        pid = cur.fetchone()[0]
-    cached.rollback()
-    killer = psycopg2.connect(pg_server_url)
-    killer.autocommit = True
-    with killer.cursor() as cur:
-        cur.execute("SELECT pg_terminate_backend(%s)", (pid,))
-    killer.close()
+    drop_connection(pg_server_url, cached)
     time.sleep(0.1)
     site.serve_listing([articles(0, 6)])
     result = invoke("scrape", event("schedule-scrape.json"))

@@ -22,10 +22,10 @@ from pathlib import Path
 import pytest
 
 from fakes import articles
+from tests.helpers import TOKEN
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "events"
-TOKEN = "hf_bundle_SECRET_token_777"
 
 
 def _normalised(name: str) -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime
 
-import psycopg2
 import pytest
 
+from tests.helpers import drop_connection
 from utoday_sentiment.errors import DatabaseError
 from utoday_sentiment.records import Title
 from utoday_sentiment.store.connection import connect
@@ -74,15 +74,7 @@ def test_status(conn):
 
 
 def test_dropped_connection_is_a_clear_error_and_stores_nothing(conn, query, pg_server_url):
-    with conn.cursor() as cur:
-        cur.execute("SELECT pg_backend_pid()")
-        pid = cur.fetchone()[0]
-    conn.rollback()
-    killer = psycopg2.connect(pg_server_url)
-    killer.autocommit = True
-    with killer.cursor() as cur:
-        cur.execute("SELECT pg_terminate_backend(%s)", (pid,))
-    killer.close()
+    drop_connection(pg_server_url, conn)
     with pytest.raises(DatabaseError, match="lost the database connection while storing titles"):
         insert_titles(conn, [make(1)])
     assert query("SELECT count(*) FROM titles") == [(0,)]

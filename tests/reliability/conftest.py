@@ -3,19 +3,11 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-TOKEN = "hf_reliability_TOKEN_canary_7f3a"
-
-
-def console_script() -> str:
-    found = Path(sys.executable).with_name("utoday-sentiment")
-    return str(found) if found.exists() else shutil.which("utoday-sentiment") or "utoday-sentiment"
+from tests.helpers import console_script
 
 
 @pytest.fixture

@@ -9,8 +9,7 @@ import logging
 import pytest
 
 from fakes import Reply, fake_scores
-from tests.helpers import label, label_result
-from tests.reliability.conftest import TOKEN
+from tests.helpers import TOKEN, label, label_result
 from utoday_sentiment.deadline import Deadline
 from utoday_sentiment.errors import UtodayError
 from utoday_sentiment.labelling.hf_api import HFClient

@@ -8,19 +8,14 @@ from collections import Counter
 from pathlib import Path
 
 from fakes import articles
-from tests.reliability.conftest import TOKEN, finish
-from utoday_sentiment.records import Title
-from utoday_sentiment.store.titles import insert_titles
+from tests.helpers import TOKEN, seed
+from tests.reliability.conftest import finish
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 
 
-def seed(conn, n: int) -> None:
-    insert_titles(conn, [Title(f"Bitcoin Climbs #{i}", f"https://u.today/c-{i}") for i in range(n)])
-
-
 def test_four_labeller_processes_label_1000_titles_exactly_once(conn, db_url, hf, spawn, query):
-    seed(conn, 1000)
+    seed(conn, 1000, slug="c")
     hf.latency = 0.03  # long enough for the four to overlap
     env = {"DATABASE_URL": db_url, "HF_API_URL": hf.url, "HF_API_TOKEN": TOKEN}
     processes = [spawn("label", "--batch-size", "16", **env) for _ in range(4)]
@@ -77,7 +72,7 @@ def test_a_scheduled_scrape_delivered_twice_at_once_stores_each_article_once(
 def test_the_scrapers_success_record_delivered_twice_at_once_labels_each_title_once(
     db_url, conn, hf, spawn, query
 ):
-    seed(conn, 200)
+    seed(conn, 200, slug="c")
     hf.latency = 0.02
     env = {"DATABASE_URL": db_url, "HF_API_URL": hf.url, "HF_API_TOKEN": TOKEN}
     event = str(EVENTS / "label-after-scrape.json")

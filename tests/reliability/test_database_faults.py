@@ -13,8 +13,7 @@ import psycopg2
 import pytest
 
 from fakes import Reply, articles
-from tests.helpers import label, scrape
-from tests.reliability.conftest import TOKEN
+from tests.helpers import TOKEN, backend_pid, label, scrape, terminate_backend
 from utoday_sentiment.errors import DatabaseError
 from utoday_sentiment.records import Title
 from utoday_sentiment.settings import load_settings
@@ -25,22 +24,6 @@ from utoday_sentiment.store.titles import insert_titles
 LISTING = "/latest-cryptocurrency-news"
 
 
-def terminate(pg_server_url: str, pid: int) -> None:
-    killer = psycopg2.connect(pg_server_url)
-    killer.autocommit = True
-    with killer.cursor() as cur:
-        cur.execute("SELECT pg_terminate_backend(%s)", (pid,))
-    killer.close()
-
-
-def backend_pid(conn) -> int:
-    with conn.cursor() as cur:
-        cur.execute("SELECT pg_backend_pid()")
-        pid = cur.fetchone()[0]
-    conn.rollback()
-    return pid
-
-
 def test_connection_killed_while_a_batch_is_in_flight(db_url, conn, hf, pg_server_url, query):
     insert_titles(
         conn, [Title(f"Bitcoin Climbs #{i}", f"https://u.today/k-{i}") for i in range(100)]
@@ -49,7 +32,7 @@ def test_connection_killed_while_a_batch_is_in_flight(db_url, conn, hf, pg_serve
     victim = connect(db_url)
     pid = backend_pid(victim)
     # the third request arrives while its batch's rows are claimed: kill the labeller's session
-    hf.on_request = lambda number, _: terminate(pg_server_url, pid) if number == 3 else None
+    hf.on_request = lambda number, _: terminate_backend(pg_server_url, pid) if number == 3 else None
     with pytest.raises(DatabaseError, match="lost the database connection while storing labels"):
         label(victim, HFClient(settings), settings, batch_size=20)
     victim.close()
@@ -82,7 +65,7 @@ def test_connection_killed_mid_scrape_leaves_no_gap_for_the_next_run(
     victim = connect(db_url)
     pid = backend_pid(victim)
     site.on_request = lambda path: (
-        terminate(pg_server_url, pid) if path.endswith("?page=1") else None
+        terminate_backend(pg_server_url, pid) if path.endswith("?page=1") else None
     )
     with pytest.raises(DatabaseError, match="lost the database connection while storing titles"):
         scrape(victim, SiteClient(settings), settings)

@@ -12,11 +12,9 @@ import pytest
 from psycopg2.extensions import make_dsn
 
 from fakes import Reply, fixture
+from tests.helpers import TOKEN, seed, terminate_backend
 from utoday_sentiment.cli import main
-from utoday_sentiment.records import Title
-from utoday_sentiment.store.titles import insert_titles
 
-TOKEN = "hf_CANARY_token_d41d8cd98f00"
 PASSWORD = "pw-CANARY-5e8f1a"
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 
@@ -57,10 +55,6 @@ def run(monkeypatch, password_url, site, hf, capsys, caplog):
     return go
 
 
-def seed(conn, n=3, title="Bitcoin Climbs"):
-    insert_titles(conn, [Title(f"{title} #{i}", f"https://u.today/s-{i}") for i in range(n)])
-
-
 def scenario_site_unreachable(run, monkeypatch, **_):
     monkeypatch.setenv("UTODAY_BASE_URL", "http://127.0.0.1:9")
     return run("run")
@@ -72,7 +66,7 @@ def scenario_layout_changed(run, site, **_):
 
 
 def scenario_api_refuses_the_token(run, conn, hf, **_):
-    seed(conn)
+    seed(conn, 3, slug="s")
     hf.script.append(
         Reply(
             json.dumps({"error": f"Invalid credentials in Authorization header: Bearer {TOKEN}"}),
@@ -84,7 +78,7 @@ def scenario_api_refuses_the_token(run, conn, hf, **_):
 
 
 def scenario_api_loading_until_the_deadline(run, conn, hf, **_):
-    seed(conn)
+    seed(conn, 3, slug="s")
     hf.script.extend(
         [Reply('{"error": "loading", "estimated_time": 0.3}', 503, "application/json")] * 20
     )
@@ -92,7 +86,7 @@ def scenario_api_loading_until_the_deadline(run, conn, hf, **_):
 
 
 def scenario_api_answers_unknown_labels(run, conn, hf, **_):
-    seed(conn)
+    seed(conn, 3, slug="s")
     hf.script.append(
         Reply(json.dumps([[{"label": "LABEL_1", "score": 1.0}]] * 3), 200, "application/json")
     )
@@ -100,13 +94,13 @@ def scenario_api_answers_unknown_labels(run, conn, hf, **_):
 
 
 def scenario_api_refuses_a_title(run, conn, hf, **_):
-    seed(conn, title="Poison")
+    seed(conn, 3, slug="s", title="Poison")
     hf.reject = "Poison"
     return run("label")
 
 
 def scenario_api_resets_the_connection(run, conn, hf, **_):
-    seed(conn)
+    seed(conn, 3, slug="s")
     hf.script.extend([Reply(reset=True)] * 3)
     return run("label")
 
@@ -117,24 +111,18 @@ def scenario_database_unreachable(run, monkeypatch, **_):
 
 
 def scenario_connection_killed_mid_label(run, conn, hf, pg_server_url, **_):
-    seed(conn, 40)
+    seed(conn, 40, slug="s")
 
     def kill(number, _):
         if number == 2:
-            killer = psycopg2.connect(pg_server_url)
-            killer.autocommit = True
-            with killer.cursor() as cur:
-                cur.execute(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'utoday-sentiment'"
-                )
-            killer.close()
+            terminate_backend(pg_server_url, application="utoday-sentiment")
 
     hf.on_request = kill
     return run("label", "--batch-size", "10")
 
 
 def scenario_handler_with_a_refused_token(run, conn, hf, **_):
-    seed(conn)
+    seed(conn, 3, slug="s")
     hf.script.append(Reply('{"error": "Invalid credentials"}', 401, "application/json"))
     return run("invoke", "label", str(EVENTS / "schedule-label.json"))
 

