@@ -5,9 +5,9 @@ person: presenting the result is the front door's job."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from .deadline import Deadline
 from .errors import ConfigError, UtodayError
@@ -74,15 +74,9 @@ def check_label_request(request: LabelRequest) -> None:
     _check_fields(request, LABEL_FIELDS)
 
 
-def run_scrape(
-    request: ScrapeRequest,
-    settings: Settings,
-    conn: Connection,
-    deadline: Deadline | None = None,
-    *,
-    client: SiteClient | None = None,
-    on_page: PageCallback | None = None,
-) -> JobResult[ScrapeSummary]:
+def run_scrape(request: ScrapeRequest, settings: Settings, conn: Connection,
+               deadline: Deadline | None = None, *, client: SiteClient | None = None,
+               on_page: PageCallback | None = None) -> JobResult[ScrapeSummary]:
     """Scrape as `request` says. A client passed in is the caller's to close; one made here is
     closed here."""
     from .scrape import scrape_titles
@@ -90,43 +84,46 @@ def run_scrape(
 
     check_scrape_request(request)
     summary = ScrapeSummary(mode="backfill" if request.backfill else "daily")
-    site = client or SiteClient(settings)
-    try:
-        scrape_titles(conn, site, settings, request, deadline or Deadline(), summary, on_page)
-    except UtodayError as exc:
-        return JobResult(summary, exc)
-    finally:
-        if site is not client:
-            site.close()
-    return JobResult(summary)
+    return _run(summary, client, lambda: SiteClient(settings), lambda site: scrape_titles(
+        conn, site, settings, request, deadline or Deadline(), summary, on_page))
 
 
-def run_label(
-    request: LabelRequest,
-    settings: Settings,
-    conn: Connection,
-    deadline: Deadline | None = None,
-    *,
-    labeller: Labeller | None = None,
-    on_batch: BatchCallback | None = None,
-) -> JobResult[LabelSummary]:
+def run_label(request: LabelRequest, settings: Settings, conn: Connection,
+              deadline: Deadline | None = None, *, labeller: Labeller | None = None,
+              on_batch: BatchCallback | None = None) -> JobResult[LabelSummary]:
     """Label as `request` says, with the backend the settings choose unless one is passed in."""
     from .label import label_titles
     from .labelling import make_labeller
 
     check_label_request(request)
     summary = LabelSummary()
+    return _run(summary, labeller, lambda: make_labeller(settings), lambda backend: label_titles(
+        conn, backend, settings, request, deadline or Deadline(), summary, on_batch))
+
+
+class _Closable(Protocol):
+    def close(self) -> None: ...
+
+
+C = TypeVar("C", bound=_Closable)
+
+
+def _run(
+    summary: S, given: C | None, open_client: Callable[[], C], stage: Callable[[C], None]
+) -> JobResult[S]:
+    """Run the stage with the client given, or one opened (and closed) here; an expected failure
+    (opening included) becomes the result's error, next to what the stage got done."""
     try:
-        backend = labeller or make_labeller(settings)
+        client = given if given is not None else open_client()
     except UtodayError as exc:
         return JobResult(summary, exc)
     try:
-        label_titles(conn, backend, settings, request, deadline or Deadline(), summary, on_batch)
+        stage(client)
     except UtodayError as exc:
         return JobResult(summary, exc)
     finally:
-        if backend is not labeller:
-            backend.close()
+        if client is not given:
+            client.close()
     return JobResult(summary)
 
 

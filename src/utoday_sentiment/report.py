@@ -71,10 +71,10 @@ def render_png(rows: Sequence[Sequence[Any]], path: Path, *, days: int) -> None:
         matplotlib.use("Agg")
         import matplotlib.dates as mdates
         import matplotlib.pyplot as plt
-    except ImportError:
+    except ImportError as exc:
         raise ConfigError(
             '--png needs matplotlib: pip install -e ".[report]" (or pip install matplotlib)'
-        ) from None
+        ) from exc
 
     dates = [row[0] for row in rows]
     titles = [row[1] for row in rows]
@@ -118,6 +118,6 @@ def render_png(rows: Sequence[Sequence[Any]], path: Path, *, days: int) -> None:
     try:
         fig.savefig(path, format="png")
     except OSError as exc:
-        raise UtodayError(f"cannot write {path}: {exc.strerror}") from None
+        raise UtodayError(f"cannot write {path}: {exc.strerror}") from exc
     finally:
         plt.close(fig)

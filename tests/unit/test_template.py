@@ -152,10 +152,9 @@ def test_every_alarm_notifies_the_topic(template):
 
 def test_alarms_watch_metrics_the_handlers_publish(template):
     """A renamed metric would leave its alarm watching nothing (and NoNewTitles breaching)."""
-    handlers = ROOT / "src" / "utoday_sentiment" / "handlers"
-    published = set()
-    for source in (handlers / "scrape.py", handlers / "label.py"):
-        published |= set(re.findall(r'add_metric\(name="(\w+)"', source.read_text()))
+    from utoday_sentiment.handlers import label, scrape
+
+    published = set(scrape.METRICS) | set(label.METRICS)
     watched = {
         r["Properties"]["MetricName"]
         for r in template["Resources"].values()

@@ -4,7 +4,7 @@ settings table and the jobs' request fields, so the CLI, the events and the temp
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any, NoReturn
 
@@ -41,47 +41,89 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-11-21") from None
 
 
-def _command(sub: Any, name: str, summary: str, description: str | None = None) -> Any:
-    return sub.add_parser(
-        name, help=summary, description=description or summary[0].upper() + summary[1:] + "."
-    )
+# Each command's one-line summary (in `--help`) and its description (in `COMMAND --help`).
+HELP: dict[str, tuple[str, str]] = {
+    "migrate": (
+        "apply pending database migrations",
+        "Apply the numbered SQL files in migrations/ that this database lacks, once each, "
+        "under an advisory lock (safe beside other runs), and create the read-only "
+        "utoday_analyst role.",
+    ),
+    "scrape": (
+        "fetch new headlines into the database",
+        "Fetch U.Today's news listing and store each headline once. Daily mode walks "
+        "from the newest page until a page brings nothing new; --from-page and "
+        "--to-page backfill a range of older pages.",
+    ),
+    "status": (
+        "show what the database holds",
+        "Show how many titles are stored and labelled, the sentiment shares and how "
+        "fresh the data is.",
+    ),
+    "label": (
+        "label titles that await a sentiment (needs HF_API_TOKEN)",
+        "Send titles without a sentiment to the Hugging Face Inference API, newest "
+        "first, and store the labels. Needs HF_API_TOKEN: a Hugging Face fine-grained "
+        "token with the 'Make calls to Inference Providers' permission.",
+    ),
+    "query": (
+        "run one read-only SQL statement and print the result",
+        "Run exactly one SQL statement (SELECT, WITH, VALUES, TABLE, EXPLAIN or SHOW) "
+        "in a read-only transaction with a statement timeout, as the utoday_analyst "
+        "role when the connection may take it, and print an aligned table.",
+    ),
+    "report": (
+        "daily counts and net sentiment for the last N days, optionally a chart",
+        "Print one row per UTC day (titles, labelled, positive, neutral, negative, "
+        "unlabelled, net score), optionally as CSV or a PNG chart.",
+    ),
+    "invoke": (
+        "run a Lambda handler here with an event file (like `sam local invoke`)",
+        "Run the scrape or label Lambda handler on this machine with an event from "
+        "events/ and a local Lambda context, against DATABASE_URL (or the embedded "
+        "database). Prints the handler's JSON log lines and metrics, then its result.",
+    ),
+    "run": (
+        "migrate, scrape, then label (the daily job)",
+        "The daily job in one command: apply migrations, scrape new headlines, then "
+        "label every title that awaits a sentiment (labelling is skipped, with a note, "
+        "when HF_API_TOKEN is not set).",
+    ),
+}
+
+
+def _command(sub: Any, name: str) -> Any:
+    summary, description = HELP[name]
+    return sub.add_parser(name, help=summary, description=description)
+
+
+# (flag, request field, metavar, help): the types come from the request fields' kinds.
+SCRAPE_OPTIONS = (
+    ("--from-page", "from_page", "A", "backfill: first listing page to fetch (0 = newest)"),
+    ("--to-page", "to_page", "B", "backfill: last listing page to fetch (inclusive)"),
+    ("--max-pages", "max_pages", "N", "daily mode: at most N pages (default UTODAY_MAX_PAGES, 5)"),
+)
+LABEL_OPTIONS = (
+    ("--limit", "limit", "N", "label at most N titles (default: all that await a label)"),
+    ("--batch-size", "batch_size", "B", "titles per API request (default HF_BATCH_SIZE, 32)"),
+)
+
+
+def _options(
+    p: argparse.ArgumentParser, fields: Mapping[str, Kind], rows: tuple[tuple[str, ...], ...],
+    rename: Mapping[str, str] | None = None,
+) -> None:
+    for flag, name, metavar, text in rows:
+        flag = (rename or {}).get(flag, flag)
+        p.add_argument(flag, dest=name, type=typed(fields[name]), metavar=metavar, help=text)
 
 
 def _scrape_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--from-page",
-        type=typed(SCRAPE_FIELDS["from_page"]),
-        metavar="A",
-        help="backfill: first listing page to fetch (0 = newest)",
-    )
-    p.add_argument(
-        "--to-page",
-        type=typed(SCRAPE_FIELDS["to_page"]),
-        metavar="B",
-        help="backfill: last listing page to fetch (inclusive)",
-    )
-    p.add_argument(
-        "--max-pages",
-        type=typed(SCRAPE_FIELDS["max_pages"]),
-        metavar="N",
-        help="daily mode: fetch at most N pages (default UTODAY_MAX_PAGES, 5)",
-    )
+    _options(p, SCRAPE_FIELDS, SCRAPE_OPTIONS)
 
 
 def _label_options(p: argparse.ArgumentParser, *, limit_flag: str = "--limit") -> None:
-    p.add_argument(
-        limit_flag,
-        dest="limit",
-        type=typed(LABEL_FIELDS["limit"]),
-        metavar="N",
-        help="label at most N titles (default: all that await a label)",
-    )
-    p.add_argument(
-        "--batch-size",
-        type=typed(LABEL_FIELDS["batch_size"]),
-        metavar="B",
-        help="titles per API request (default HF_BATCH_SIZE, 32)",
-    )
+    _options(p, LABEL_FIELDS, LABEL_OPTIONS, {"--limit": limit_flag})
     p.add_argument(
         "--max-seconds",
         type=typed(Seconds()),
@@ -100,42 +142,15 @@ def build_parser() -> ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    _command(
-        sub,
-        "migrate",
-        "apply pending database migrations",
-        "Apply the numbered SQL files in migrations/ that this database lacks, once each, "
-        "under an advisory lock (safe beside other runs), and create the read-only "
-        "utoday_analyst role.",
-    )
+    _command(sub, "migrate")
 
-    scrape = _command(
-        sub,
-        "scrape",
-        "fetch new headlines into the database",
-        "Fetch U.Today's news listing and store each headline once. Daily mode walks "
-        "from the newest page until a page brings nothing new; --from-page and "
-        "--to-page backfill a range of older pages.",
-    )
+    scrape = _command(sub, "scrape")
     _scrape_options(scrape)
 
-    status = _command(
-        sub,
-        "status",
-        "show what the database holds",
-        "Show how many titles are stored and labelled, the sentiment shares and how "
-        "fresh the data is.",
-    )
+    status = _command(sub, "status")
     status.add_argument("--json", action="store_true", help="print JSON instead of text")
 
-    label = _command(
-        sub,
-        "label",
-        "label titles that await a sentiment (needs HF_API_TOKEN)",
-        "Send titles without a sentiment to the Hugging Face Inference API, newest "
-        "first, and store the labels. Needs HF_API_TOKEN: a Hugging Face fine-grained "
-        "token with the 'Make calls to Inference Providers' permission.",
-    )
+    label = _command(sub, "label")
     _label_options(label)
     label.add_argument(
         "--relabel",
@@ -143,14 +158,7 @@ def build_parser() -> ArgumentParser:
         help="relabel titles labelled by another model than HF_MODEL",
     )
 
-    query = _command(
-        sub,
-        "query",
-        "run one read-only SQL statement and print the result",
-        "Run exactly one SQL statement (SELECT, WITH, VALUES, TABLE, EXPLAIN or SHOW) "
-        "in a read-only transaction with a statement timeout, as the utoday_analyst "
-        "role when the connection may take it, and print an aligned table.",
-    )
+    query = _command(sub, "query")
     query.add_argument("sql", metavar="SQL", help='e.g. "SELECT * FROM daily_sentiment"')
     query.add_argument("--csv", action="store_true", help="print CSV instead of a table")
     query.add_argument(
@@ -161,13 +169,7 @@ def build_parser() -> ArgumentParser:
         help="cancel the statement after S seconds (default 30)",
     )
 
-    report = _command(
-        sub,
-        "report",
-        "daily counts and net sentiment for the last N days, optionally a chart",
-        "Print one row per UTC day (titles, labelled, positive, neutral, negative, "
-        "unlabelled, net score), optionally as CSV or a PNG chart.",
-    )
+    report = _command(sub, "report")
     report.add_argument(
         "--days",
         type=typed(Whole(1, 3660)),
@@ -188,14 +190,7 @@ def build_parser() -> ArgumentParser:
     )
     report.add_argument("--csv", action="store_true", help="print CSV instead of a table")
 
-    invoke = _command(
-        sub,
-        "invoke",
-        "run a Lambda handler here with an event file (like `sam local invoke`)",
-        "Run the scrape or label Lambda handler on this machine with an event from "
-        "events/ and a local Lambda context, against DATABASE_URL (or the embedded "
-        "database). Prints the handler's JSON log lines and metrics, then its result.",
-    )
+    invoke = _command(sub, "invoke")
     invoke.add_argument("function", choices=("scrape", "label"))
     invoke.add_argument("event", metavar="EVENT.json", help="the event, e.g. events/backfill.json")
     invoke.add_argument(
@@ -205,14 +200,7 @@ def build_parser() -> ArgumentParser:
         help="the context's time limit (default: the template's, 300 / 60 s)",
     )
 
-    run = _command(
-        sub,
-        "run",
-        "migrate, scrape, then label (the daily job)",
-        "The daily job in one command: apply migrations, scrape new headlines, then "
-        "label every title that awaits a sentiment (labelling is skipped, with a note, "
-        "when HF_API_TOKEN is not set).",
-    )
+    run = _command(sub, "run")
     _scrape_options(run)
     _label_options(run, limit_flag="--label-limit")
     return parser

@@ -78,11 +78,11 @@ def _timestamp(event: dict[str, Any], name: str, kind: str) -> str | None:
     if value is not None:
         try:
             datetime.fromisoformat(value)
-        except ValueError:
+        except ValueError as exc:
             raise EventError(
                 f"field {name!r} of the {kind} event must be an ISO 8601 time such as "
                 f"2026-11-21T06:00:00Z, not {value!r}"
-            ) from None
+            ) from exc
     return value
 
 

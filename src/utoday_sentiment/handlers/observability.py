@@ -1,16 +1,25 @@
-"""The one Logger, Metrics and Tracer every handler shares (Powertools), and how a handler ends."""
+"""The one Logger, Metrics and Tracer every handler shares (Powertools), how a handler is entered
+(`lambda_entry`) and how it ends (`finish`)."""
 
 from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from ..deadline import Deadline
 from ..errors import UtodayError
+from . import runtime
+
+if TYPE_CHECKING:
+    from ..settings import Settings
+    from ..store.connection import Connection
 
 SERVICE = "utoday-sentiment"
 NAMESPACE = "UTodaySentiment"
@@ -25,22 +34,44 @@ tracer = Tracer(service=SERVICE)
 logging.getLogger("utoday_sentiment")
 copy_config_to_registered_loggers(source_logger=logger, include={"utoday_sentiment"})
 
-F = TypeVar("F", bound=Callable[..., Any])
+Body = Callable[[Any, "Settings", "Connection", Deadline], dict[str, Any]]
 
 
-def log_failures(handler: F) -> F:
-    """An expected failure leaves the invocation as its one-line message (what the caller and the
-    error alarm see), after one log line that carries the whole chain of causes."""
+def lambda_entry(
+    parse: Callable[[Any], Any], *, need_token: bool, application: str
+) -> Callable[[Body], Callable[[dict[str, Any], LambdaContext], dict[str, Any]]]:
+    """Make a Lambda handler of `body(parsed_event, settings, conn, deadline)`: logs with the
+    context and a correlation id, tracing, metrics flushed on every exit, the event validated
+    before any work, settings and secrets resolved, the container's connection, and a failure
+    logged once with its causes then raised as its one-line message."""
 
-    @functools.wraps(handler)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return handler(*args, **kwargs)
-        except UtodayError as exc:
-            logger.error(str(exc), exc_info=exc)
-            raise
+    def wrap(body: Body) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
+        @logger.inject_lambda_context(clear_state=True)
+        @tracer.capture_lambda_handler(capture_response=False)
+        @metrics.log_metrics(capture_cold_start_metric=True)
+        @functools.wraps(body)
+        def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+            try:
+                parsed = parse(event)
+                logger.set_correlation_id(parsed.correlation_id or context.aws_request_id)
+                settings = runtime.load_runtime_settings(need_token=need_token)
+                conn = runtime.connection(
+                    settings, application_name=f"utoday-sentiment-{application}"
+                )
+                return body(parsed, settings, conn, runtime.deadline(context))
+            except UtodayError as exc:
+                logger.error(str(exc), exc_info=exc)
+                raise
 
-    return wrapper  # type: ignore[return-value]
+        return handler
+
+    return wrap
+
+
+def publish(names: Mapping[str, str], summary: Any) -> None:
+    """One Count metric per entry: metric name -> the summary's field (a flag counts 0 or 1)."""
+    for name, field in names.items():
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=int(getattr(summary, field)))
 
 
 def finish(job: str, summary: Any, error: UtodayError | None) -> dict[str, Any]:

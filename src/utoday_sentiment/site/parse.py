@@ -160,19 +160,23 @@ class _CardIndex:
                 self.humble.append(tag)
 
 
-def _link_and_title(index: _CardIndex, link_class: str, title_class: str) -> tuple[Tag | None, str]:
+def _title_and_url(
+    index: _CardIndex, link_class: str, title_class: str, page_url: str, site_url: str
+) -> tuple[str, str] | None:
+    """The card's headline and article URL, or None when either is missing or unusable."""
     title_tag = index.first.get(title_class)
     link = index.first_link_by_class.get(link_class)
     if link is None and title_tag is not None:
         link = title_tag.find_parent("a", href=True)
-    return link, clean_title(_text_of(title_tag) or _text_of(link))
+    title = clean_title(_text_of(title_tag) or _text_of(link))
+    url = canonical_url(_href(link), page_url, site_url)
+    return (title, url) if title and url else None
 
 
 def _parse_current_card(card: Tag, page_url: str, site_url: str) -> Title | None:
     index = _CardIndex(card)
-    link, title = _link_and_title(index, "news__item-body", "news__item-title")
-    url = canonical_url(_href(link), page_url, site_url)
-    if not title or not url:
+    found = _title_and_url(index, "news__item-body", "news__item-title", page_url, site_url)
+    if found is None:
         return None
     published_at = None
     for candidate in index.humble:
@@ -182,8 +186,8 @@ def _parse_current_card(card: Tag, page_url: str, site_url: str) -> Title | None
     head = index.first.get("news__item-head")
     category_tag = (head.find("a", recursive=False) or head.find("a")) if head else None
     return Title(
-        title=title,
-        url=url,
+        title=found[0],
+        url=found[1],
         published_at=published_at,
         author=_first_line(index.first.get("humble--author")),
         category=clean_text(_text_of(category_tag)) or None,
@@ -192,12 +196,13 @@ def _parse_current_card(card: Tag, page_url: str, site_url: str) -> Title | None
 
 def _parse_legacy_card(card: Tag, page_url: str, site_url: str) -> Title | None:
     index = _CardIndex(card)
-    link, title = _link_and_title(index, "category-item__title-link", "category-item__title")
-    url = canonical_url(_href(link), page_url, site_url)
-    if not title or not url:
+    found = _title_and_url(
+        index, "category-item__title-link", "category-item__title", page_url, site_url
+    )
+    if found is None:
         return None
     date_tag = index.first.get("humble--time")
-    return Title(title=title, url=url, published_at=parse_card_date(_text_of(date_tag)))
+    return Title(found[0], found[1], published_at=parse_card_date(_text_of(date_tag)))
 
 
 def _href(link: Tag | None) -> str | None:
