@@ -12,7 +12,8 @@ import psycopg2
 import pytest
 
 from fakes import Reply, articles
-from tests.helpers import TOKEN, drop_connection
+from tests.helpers import TOKEN, console_script, drop_connection
+from utoday_sentiment.errors import UtodayError
 from utoday_sentiment.handlers import runtime
 from utoday_sentiment.handlers.events import EventError
 from utoday_sentiment.handlers.local import LocalContext, invoke
@@ -346,3 +347,38 @@ def test_invoke_command_with_a_bad_event_file(lambda_env, tmp_path, capsys):
         "field 'from_page' of the scrape event must be a whole number >= 0, not -1"
         in capsys.readouterr().err
     )
+
+
+def test_a_failure_is_one_line_for_the_caller_and_its_root_cause_in_the_log(
+    lambda_env, monkeypatch, capsys
+):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://utoday:pw-hidden@127.0.0.1:9/utoday")
+    with pytest.raises(UtodayError) as info:
+        invoke("scrape", event("schedule-scrape.json"))
+    message = str(info.value)
+    assert "\n" not in message and message.startswith("cannot connect to the database")
+    _, logs = emitted(capsys)
+    errors = [record for record in logs if record["level"] == "ERROR"]
+    assert len(errors) == 1 and errors[0]["message"] == message
+    # the chain: our one line, caused by psycopg2's own error, kept for the 06:00 reader
+    assert "psycopg2.OperationalError" in errors[0]["exception"]
+    assert "The above exception was the direct cause" in errors[0]["exception"]
+    assert "pw-hidden" not in json.dumps(logs)
+
+
+def test_invoke_prints_no_powertools_warning_for_a_refused_event(db_url, tmp_path):
+    """As a person runs it: the installed command, warnings shown as Python shows them."""
+    import os
+    import subprocess
+
+    path = tmp_path / "bad.json"
+    path.write_text('{"from_page": 5}')
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("UTODAY_", "HF_", "AWS_"))}
+    done = subprocess.run(
+        [console_script(), "invoke", "scrape", str(path)],
+        env={**env, "DATABASE_URL": db_url, "PYTHONWARNINGS": "default"},
+        capture_output=True, text=True, timeout=60, cwd=tmp_path,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "a backfill event needs both 'from_page' and 'to_page'" in done.stderr
+    assert "No application metrics to publish" not in done.stderr + done.stdout
