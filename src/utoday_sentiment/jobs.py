@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from .deadline import Deadline
 from .errors import ConfigError, UtodayError
-from .records import LabelRequest, LabelSummary, ScrapeRequest, ScrapeSummary
+from .records import (
+    LabelRequest,
+    LabelSummary,
+    ReparseRequest,
+    ReparseSummary,
+    ScrapeRequest,
+    ScrapeSummary,
+)
 from .settings import Kind, Settings, Whole, setting
 from .store.connection import Connection
 
@@ -21,7 +28,7 @@ if TYPE_CHECKING:
     from .scrape import PageCallback
     from .site import SiteClient
 
-S = TypeVar("S", ScrapeSummary, LabelSummary)
+S = TypeVar("S", ScrapeSummary, LabelSummary, ReparseSummary)
 
 # Each request field's kind: the CLI's argument types and the event validators use these too.
 SCRAPE_FIELDS: Mapping[str, Kind] = {
@@ -124,6 +131,19 @@ def _run(
     finally:
         if client is not given:
             client.close()
+    return JobResult(summary)
+
+
+def run_reparse(request: ReparseRequest, settings: Settings, conn: Connection
+                ) -> JobResult[ReparseSummary]:
+    """Re-read the archived pages with today's parser (see reparse.py)."""
+    from .reparse import reparse_pages
+
+    summary = ReparseSummary(dry_run=request.dry_run)
+    try:
+        reparse_pages(conn, settings, request, summary)
+    except UtodayError as exc:
+        return JobResult(summary, exc)
     return JobResult(summary)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 
@@ -16,6 +16,7 @@ class Title:
     published_at: datetime | None = None
     author: str | None = None
     category: str | None = None
+    sponsored: bool = False  # its category marks sponsored content (UTODAY_SPONSORED_CATEGORIES)
 
 
 @dataclass
@@ -70,6 +71,7 @@ class ScrapeSummary:
     cards_seen: int = 0
     new_titles: int = 0
     skipped_cards: int = 0
+    sponsored: int = 0  # of the new titles, how many are sponsored content
     source: str = "listing"  # "listing", or "rss" when the layout guard fell back to the feed
     stopped: str = ""  # why the run stopped
     next_page: int | None = None  # where a later run (or a backfill) should continue; None = done
@@ -80,8 +82,9 @@ class ScrapeSummary:
     def line(self) -> str:
         text = (
             f"scrape ({self.mode}): {plural(self.pages_fetched, 'page')} fetched, "
-            f"{plural(self.cards_seen, 'card')} seen, {plural(self.new_titles, 'new title')}, "
-            f"{plural(self.skipped_cards, 'card')} skipped"
+            f"{plural(self.cards_seen, 'card')} seen, {plural(self.new_titles, 'new title')}"
+            + (f" ({self.sponsored} sponsored)" if self.sponsored else "")
+            + f", {plural(self.skipped_cards, 'card')} skipped"
         )
         if self.source != "listing":
             text += f", source {self.source}"
@@ -117,3 +120,32 @@ class LabelSummary:
             f"{plural(self.requests, 'request')}, {plural(self.retries, 'retry', 'retries')}"
         )
         return f"{text}; {self.stopped}" if self.stopped else text
+
+
+@dataclass(frozen=True)
+class ReparseRequest:
+    """Re-read archived pages fetched since `since` (all when None); `dry_run` changes nothing."""
+
+    since: date | None = None
+    dry_run: bool = False
+
+
+@dataclass
+class ReparseSummary:
+    pages: int = 0  # archived pages re-read
+    titles_seen: int = 0
+    added: int = 0  # titles the earlier parser missed
+    completed: int = 0  # stored titles given a missing field or the sponsored flag
+    dry_run: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def line(self) -> str:
+        text = (
+            f"reparse: {plural(self.pages, 'archived page')} re-read, "
+            f"{plural(self.titles_seen, 'title')} seen, {self.added} added, "
+            f"{self.completed} completed, {self.titles_seen - self.added - self.completed} "
+            "unchanged"
+        )
+        return text + ("; dry run: nothing was changed" if self.dry_run else "")

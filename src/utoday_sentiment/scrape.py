@@ -16,8 +16,10 @@ from .deadline import Deadline
 from .errors import LayoutError, SiteError, UtodayError
 from .records import ParsedPage, ScrapeRequest, ScrapeSummary
 from .settings import Settings
-from .site import SiteClient, page_url, parse_listing, parse_rss, rss_url
+from .site import SiteClient, page_url, rss_url
+from .site.read import PagingFault, read_page
 from .store.connection import Connection
+from .store.raw_pages import prune
 from .store.titles import insert_titles, raise_scrape_watermark, scrape_watermark
 
 log = logging.getLogger(__name__)
@@ -46,10 +48,29 @@ def scrape_titles(
         pages = range(0, request.max_pages or settings.max_pages)
     try:
         _scrape_pages(conn, client, settings, pages, request.backfill, deadline, summary, on_page)
+    except PagingFault as fault:
+        if request.backfill:
+            raise
+        log.warning("%s; stopped with what was stored", fault)  # daily mode: keep what it has
+        summary.stopped = f"stopped: {fault}"
+        summary.next_page = None
     except UtodayError:
         if summary.pages_fetched:
             log.warning("stopped by an error; stored before it: %s", summary.line())
         raise
+    finally:
+        _prune_archive(conn, settings)
+
+
+def _prune_archive(conn: Connection, settings: Settings) -> None:
+    try:
+        pages, bodies = prune(conn, settings.raw_retention_days)
+    except UtodayError as exc:  # the archive's housekeeping never fails a scrape
+        log.warning("could not prune the page archive: %s", exc)
+        return
+    if pages:
+        log.info("page archive: pruned %d pages and %d bodies older than %d days", pages, bodies,
+                 settings.raw_retention_days)
 
 
 def _scrape_pages(
@@ -68,6 +89,7 @@ def _scrape_pages(
     # watermark rises to the newest title it saw.
     watermark, had_titles = (None, False) if backfill else scrape_watermark(conn)
     newest_seen = None
+    seen: dict[frozenset[str], int] = {}  # each fetched page's cards -> its number
     for number in pages:
         if not deadline.allows(
             MIN_SECONDS_PER_PAGE + (settings.page_delay if number > first else 0)
@@ -79,6 +101,7 @@ def _scrape_pages(
             client.sleep(settings.page_delay)
 
         url = page_url(settings, number)
+        status = 200
         try:
             body = client.fetch(url, kind="html", timeout=deadline.timeout(settings.read_timeout))
         except SiteError as exc:
@@ -86,15 +109,16 @@ def _scrape_pages(
                 raise
             # Past the last page, a Drupal listing may answer 404 instead of an empty page.
             log.warning("%s answered 404: taking it as the end of the listing", url)
-            body = b""
-        page = parse_listing(body, url, settings.base_url)
+            body, status = b"", 404
+        page, page_id = read_page(conn, settings, url, "listing", number, body, status)
         summary.pages_fetched += 1
         summary.cards_seen += page.cards
         summary.skipped_cards += page.skipped
 
         if not page.titles:
             if number == 0:
-                _fall_back_to_rss(conn, client, settings, url, page, deadline, summary, on_page)
+                _fall_back_to_rss(conn, client, settings, url, page, page_id, deadline, summary,
+                                  on_page)
                 return
             if number == first:
                 log.warning("page %d of %s shows no cards: the listing ends before it", number, url)
@@ -102,9 +126,9 @@ def _scrape_pages(
             summary.next_page = None
             _connect(conn, backfill, newest_seen)
             return
+        _check_paging(seen, page, number, url)
 
-        new = len(insert_titles(conn, page.titles))
-        summary.new_titles += new
+        new = _store(conn, page, summary)
         dates = [t.published_at for t in page.titles if t.published_at is not None]
         if dates:
             newest_seen = max(dates) if newest_seen is None else max(newest_seen, *dates)
@@ -145,6 +169,25 @@ def _scrape_pages(
     )
 
 
+def _check_paging(seen: dict[frozenset[str], int], page: ParsedPage, number: int, url: str) -> None:
+    """A page that brings exactly the cards of a page this run already fetched means the site
+    ignores `?page=N` (the listing may only page by "Load more"): never a silent 'nothing new'."""
+    cards = frozenset(t.url for t in page.titles)
+    if number >= 1 and cards in seen:
+        raise PagingFault(
+            f"the site ignored ?page={number}: its paging changed ({url} repeats page "
+            f"{seen[cards]}); check the listing in a browser and UTODAY_LISTING_PATH"
+        )
+    seen.setdefault(cards, number)
+
+
+def _store(conn: Connection, page: ParsedPage, summary: ScrapeSummary) -> int:
+    new = set(insert_titles(conn, page.titles))
+    summary.new_titles += len(new)
+    summary.sponsored += sum(1 for t in page.titles if t.sponsored and t.url in new)
+    return len(new)
+
+
 def _connect(conn: Connection, backfill: bool, newest_seen: datetime | None) -> None:
     """This daily run reached stored ground: everything down from its newest title is stored."""
     if not backfill and newest_seen is not None:
@@ -157,18 +200,21 @@ def _fall_back_to_rss(
     settings: Settings,
     listing_url: str,
     listing: ParsedPage,
+    listing_id: int,
     deadline: Deadline,
     summary: ScrapeSummary,
     on_page: PageCallback | None,
 ) -> None:
     """Layout guard: page 0 showed no usable card, so read the RSS feed instead, or fail loudly."""
     feed_url = rss_url(settings)
+    keep = f"`utoday-sentiment pages show {listing_id} > page.html` writes the archived page out"
     log.warning(
-        "no headline cards found on %s (%d card elements, layout %s); the page layout may have "
-        "changed; falling back to the RSS feed %s",
+        "no headline cards found on %s (%d card elements, layout %s; archived page %d); the page "
+        "layout may have changed; falling back to the RSS feed %s",
         listing_url,
         listing.cards,
         listing.layout or "unrecognised",
+        listing_id,
         feed_url,
     )
     try:
@@ -176,9 +222,9 @@ def _fall_back_to_rss(
     except UtodayError as exc:
         raise LayoutError(
             f"no headlines found: {listing_url} shows no headline cards and the RSS feed failed "
-            f"({exc}); the site's layout may have changed: check the parser against the live page"
+            f"({exc}); the site's layout may have changed: {keep} to test the parser on it"
         ) from exc
-    feed = parse_rss(body, feed_url, settings.base_url)
+    feed, feed_id = read_page(conn, settings, feed_url, "rss", None, body, 200)
     summary.pages_fetched += 1
     summary.cards_seen += feed.cards
     summary.skipped_cards += feed.skipped
@@ -186,10 +232,9 @@ def _fall_back_to_rss(
     if not feed.titles:
         raise LayoutError(
             f"no headlines found at {listing_url} nor in {feed_url}; the site's layout may have "
-            "changed: check the parser against the live page"
+            f"changed: {keep} (the feed is page {feed_id}) to test the parser on it"
         )
-    new = len(insert_titles(conn, feed.titles))
-    summary.new_titles += new
+    new = _store(conn, feed, summary)
     summary.stopped = "listing layout not recognised; used the RSS feed"
     summary.next_page = None
     if on_page:

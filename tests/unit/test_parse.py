@@ -225,3 +225,50 @@ def test_card_dates(text, expected):
 )
 def test_clean_title(raw, expected):
     assert clean_title(raw) == expected
+
+
+def test_a_card_without_its_link_element_takes_the_titles_own_link():
+    card = """<div class="news__item"><div class="news__item-head"><a href="/news">News</a>
+      <div class="humble">Nov 20, 2026 - 07:15</div></div>
+      <div class="news__item-title"><a href="https://u.today/xrp-lawyer-teases">XRP Lawyer
+      Teases 'Big Announcement'</a></div></div>"""
+    page = parse_listing(f"<html><body>{card}</body></html>", PAGE, SITE)
+    assert page.skipped == 0
+    assert [(t.title, t.url, t.category) for t in page.titles] == [
+        ("XRP Lawyer Teases 'Big Announcement'", "https://u.today/xrp-lawyer-teases", "News")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # month first reads Thursday May 8th: it is a Thursday, so that reading stands
+        ("Thu, 05/08/2025 - 10:06", datetime(2025, 5, 8, 10, 6, tzinfo=UTC)),
+        # month first would be Aug 5th, a Tuesday; day first is May 8th, the Thursday it says
+        ("Thu, 8/05/2025 - 10:06", datetime(2025, 5, 8, 10, 6, tzinfo=UTC)),
+        # neither reading falls on a Monday: refused, never read month first regardless
+        ("Mon, 8/05/2025 - 10:06", None),
+        ("Thursday 06/17/2021 - 13:21", datetime(2021, 6, 17, 13, 21, tzinfo=UTC)),
+        ("Wednesday 06/17/2021 - 13:21", None),  # June 17th 2021 was a Thursday
+        # no weekday: the older listing layout, month first
+        ("06/17/2021 - 13:21", datetime(2021, 6, 17, 13, 21, tzinfo=UTC)),
+    ],
+)
+def test_numeric_dates_must_agree_with_their_weekday(text, expected):
+    assert parse_card_date(text) == expected
+
+
+def test_card_dates_are_read_in_the_given_zone():
+    from zoneinfo import ZoneInfo
+
+    berlin = ZoneInfo("Europe/Berlin")
+    assert parse_card_date("Jan 10, 2026 - 00:30", berlin) == datetime(2026, 1, 9, 23, 30, tzinfo=UTC)
+    assert parse_card_date("Jul 10, 2026 - 00:30", berlin) == datetime(2026, 7, 9, 22, 30, tzinfo=UTC)
+    assert parse_card_date("Jul 10, 2026 - 00:30") == datetime(2026, 7, 10, 0, 30, tzinfo=UTC)
+
+
+def test_rss_dates_keep_their_own_offset_whatever_the_zone():
+    feed = """<rss><channel><item><title>Bitcoin Climbs</title><link>https://u.today/b</link>
+      <pubDate>Mon, 18 Aug 2025 07:31:09 +0200</pubDate></item></channel></rss>"""
+    (title,) = parse_rss(feed, "https://u.today/rss", SITE).titles
+    assert title.published_at == datetime(2025, 8, 18, 5, 31, 9, tzinfo=UTC)

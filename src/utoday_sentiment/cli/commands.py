@@ -249,7 +249,39 @@ def cmd_invoke(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_reparse(args: argparse.Namespace, settings: Settings) -> int:
+    from ..jobs import run_reparse
+    from ..records import ReparseRequest
+
+    with closing(_connect(settings)) as conn:
+        _migrate(conn)
+        result = run_reparse(ReparseRequest(args.since, args.dry_run), settings, conn)
+    result.raise_error()
+    print(result.summary.line())
+    return 0
+
+
+def cmd_pages(args: argparse.Namespace, settings: Settings) -> int:
+    from ..report import format_table
+    from ..store.raw_pages import list_pages, read_page
+
+    if args.pages_command == "show":
+        _, body = _read_only(settings, lambda conn: read_page(conn, args.id))
+        sys.stdout.buffer.write(body)
+        sys.stdout.flush()
+        return 0
+    pages = _read_only(settings, lambda conn: list_pages(conn, since=args.since, limit=args.limit))
+    columns = ("id", "fetched_at", "kind", "page", "status", "cards", "titles", "parser", "bytes",
+               "url")
+    rows = [(p.id, p.fetched_at, p.kind, p.page_number, p.status, p.cards, p.titles,
+             p.parser_version, p.size, p.url) for p in pages]
+    print(format_table(columns, rows))
+    return 0
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
+    "reparse": cmd_reparse,
+    "pages": cmd_pages,
     "migrate": cmd_migrate,
     "scrape": cmd_scrape,
     "status": cmd_status,

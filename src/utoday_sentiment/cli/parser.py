@@ -43,6 +43,17 @@ def _date(text: str) -> date:
 
 # Each command's one-line summary (in `--help`) and its description (in `COMMAND --help`).
 HELP: dict[str, tuple[str, str]] = {
+    "reparse": (
+        "re-read the archived pages with today's parser",
+        "Run today's parser over the raw page archive (every listing page and RSS response the "
+        "scraper kept): add the cards an earlier parser missed, fill fields left empty, set the "
+        "sponsored flag. Never duplicates a title, never empties a field; one transaction.",
+    ),
+    "pages": (
+        "list the archived pages, or write one out",
+        "The raw page archive: `pages list` shows what is kept; `pages show ID > page.html` "
+        "writes one page's body exactly as the site sent it (e.g. to make a test fixture).",
+    ),
     "migrate": (
         "apply pending database migrations",
         "Apply the numbered SQL files in migrations/ that this database lacks, once each, "
@@ -199,6 +210,21 @@ def build_parser() -> ArgumentParser:
         metavar="S",
         help="the context's time limit (default: the template's, 300 / 60 s)",
     )
+
+    reparse = _command(sub, "reparse")
+    reparse.add_argument("--since", type=_date, metavar="YYYY-MM-DD",
+                         help="only pages fetched on or after this day (default: all)")
+    reparse.add_argument("--dry-run", action="store_true",
+                         help="say what would change, change nothing")
+
+    pages = _command(sub, "pages")
+    what = pages.add_subparsers(dest="pages_command", required=True, metavar="ACTION")
+    listing = what.add_parser("list", help="the archived pages, oldest first")
+    listing.add_argument("--since", type=_date, metavar="YYYY-MM-DD",
+                         help="only pages fetched on or after this day")
+    listing.add_argument("--limit", type=typed(Whole(1)), metavar="N", help="at most N pages")
+    show = what.add_parser("show", help="write one archived page's body to standard output")
+    show.add_argument("id", type=typed(Whole(1)), metavar="ID", help="the page id (see list)")
 
     run = _command(sub, "run")
     _scrape_options(run)

@@ -44,6 +44,11 @@ class Settings:
     read_timeout: float = 30.0
     http_retries: int = 3
     max_page_bytes: int = 5_000_000
+    sponsored_categories: tuple[str, ...] = (
+        "partners", "airdrops", "event", "events", "press releases", "sponsored",
+    )
+    timezone: str = "UTC"
+    raw_retention_days: int = 90
     hf_api_token: str | None = field(default=None, repr=False)
     hf_model: str = DEFAULT_HF_MODEL
     hf_api_url: str | None = None  # None: the router URL for hf_model

@@ -159,6 +159,25 @@ def _secret_arn(raw: str) -> str:
     return raw
 
 
+def _timezone(raw: str) -> str:
+    """An IANA time zone name that this machine's zone database knows."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(raw) from exc
+    return raw
+
+
+def _names(raw: str) -> tuple[str, ...]:
+    """A comma-separated list of names, compared case-insensitively (stored lower case)."""
+    names = tuple(dict.fromkeys(n.strip().lower() for n in raw.split(",") if n.strip()))
+    if not names:
+        raise ValueError(raw)
+    return names
+
+
 # ---------------------------------------------------------------------------------------------
 # The table
 

@@ -18,8 +18,10 @@ from .model import (
     _http_url,
     _label_map,
     _model_id,
+    _names,
     _path,
     _secret_arn,
+    _timezone,
 )
 
 DATABASE, SCRAPING, LABELLING, AWS, RARE, LOGGING = (
@@ -132,6 +134,35 @@ SETTINGS: tuple[Setting, ...] = (
         "a response larger than this is refused",
         SCRAPING,
         attr="max_page_bytes",
+    ),
+    Setting(
+        "UTODAY_SPONSORED_CATEGORIES",
+        Text(_names, "comma-separated category names"),
+        ("partners", "airdrops", "event", "events", "press releases", "sponsored"),
+        "card categories that mark sponsored content (case-insensitive): stored and flagged, "
+        "never labelled, left out of the views and reports",
+        SCRAPING,
+        attr="sponsored_categories",
+        doc_default="`Partners, Airdrops, Event, Events, Press Releases, Sponsored`",
+        example="Partners,Airdrops,Event,Events,Press Releases,Sponsored",
+    ),
+    Setting(
+        "UTODAY_TIMEZONE",
+        Text(_timezone, "an IANA time zone name"),
+        "UTC",
+        "the time zone of the listing cards' dates (unproven; see the README's scrape section); "
+        "RSS dates carry their own offset",
+        SCRAPING,
+        attr="timezone",
+        example="Europe/Berlin",
+    ),
+    Setting(
+        "UTODAY_RAW_RETENTION_DAYS",
+        Whole(1),
+        90,
+        "days the raw page archive keeps each fetched page (the scraper prunes older ones)",
+        SCRAPING,
+        attr="raw_retention_days",
     ),
     Setting(
         "HF_API_TOKEN",

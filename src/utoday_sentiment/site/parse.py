@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import warnings
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
@@ -32,6 +32,10 @@ _MONTHS = {
 _CURRENT_DATE = re.compile(r"\b([A-Za-z]{3,9})\.?\s+(\d{1,2}),\s*(\d{4})\s*-\s*(\d{1,2}):(\d{2})\b")
 # "06/17/2021 - 13:21" (older layout, month first)
 _LEGACY_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\s*-\s*(\d{1,2}):(\d{2})\b")
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_WEEKDAY = re.compile(r"\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*\.?,?\s*$", re.IGNORECASE)
+# Bumped whenever parsing changes what a page yields; stored with every archived page.
+PARSER_VERSION = "2"
 _SITE_SUFFIX = re.compile(r"\s*[-\u2013\u2014|]\s*U\.Today\s*$", re.IGNORECASE)
 
 
@@ -87,8 +91,9 @@ def canonical_url(href: str | None, page_url: str, site_url: str) -> str | None:
     return f"https://{netloc}{path}"
 
 
-def parse_card_date(text: str | None) -> datetime | None:
-    """A listing card's date as an aware UTC datetime, or None when it is missing or unparseable."""
+def parse_card_date(text: str | None, zone: tzinfo = UTC) -> datetime | None:
+    """A listing card's date, read in `zone` (UTODAY_TIMEZONE), as an aware UTC datetime; None when
+    it is missing, impossible, or contradicts its own weekday."""
     text = clean_text(text)
     if not text:
         return None
@@ -99,14 +104,36 @@ def parse_card_date(text: str | None) -> datetime | None:
             if month is None:
                 return None
             day, year, hour, minute = (int(g) for g in match.group(2, 3, 4, 5))
-            return datetime(year, month, day, hour, minute, tzinfo=UTC)
+            return _utc(datetime(year, month, day, hour, minute, tzinfo=zone))
         match = _LEGACY_DATE.search(text)
         if match:
-            month, day, year, hour, minute = (int(g) for g in match.groups())
-            return datetime(year, month, day, hour, minute, tzinfo=UTC)
+            return _numeric_date(match, text, zone)
     except ValueError:  # Feb 30, 25:00 and the like: never a guess
         return None
     return None
+
+
+def _numeric_date(match: re.Match[str], text: str, zone: tzinfo) -> datetime | None:
+    """"06/17/2021 - 13:21" is month first (the older listing layout). With a weekday before it
+    ("Thu, 8/05/2025 - 10:06"), the reading must fall on that weekday: month first or, failing
+    that, day first (article pages switched in 2023); when neither does, the date is refused."""
+    first, second, year, hour, minute = (int(g) for g in match.groups())
+    weekday = _WEEKDAY.search(text[: match.start()])
+    if weekday is None:
+        return _utc(datetime(year, first, second, hour, minute, tzinfo=zone))
+    wanted = _WEEKDAYS.index(weekday.group(1)[:3].lower())
+    for month, day in ((first, second), (second, first)):
+        try:
+            candidate = datetime(year, month, day, hour, minute, tzinfo=zone)
+        except ValueError:
+            continue
+        if candidate.weekday() == wanted:
+            return _utc(candidate)
+    return None
+
+
+def _utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
 
 
 def _first_line(tag: Tag | None) -> str | None:
@@ -163,24 +190,25 @@ class _CardIndex:
 def _title_and_url(
     index: _CardIndex, link_class: str, title_class: str, page_url: str, site_url: str
 ) -> tuple[str, str] | None:
-    """The card's headline and article URL, or None when either is missing or unusable."""
+    """The card's headline and article URL, or None when either is missing or unusable. The link
+    is the card's link element, else an <a> around the title, else the title's own <a>."""
     title_tag = index.first.get(title_class)
     link = index.first_link_by_class.get(link_class)
     if link is None and title_tag is not None:
-        link = title_tag.find_parent("a", href=True)
+        link = title_tag.find_parent("a", href=True) or title_tag.find("a", href=True)
     title = clean_title(_text_of(title_tag) or _text_of(link))
     url = canonical_url(_href(link), page_url, site_url)
     return (title, url) if title and url else None
 
 
-def _parse_current_card(card: Tag, page_url: str, site_url: str) -> Title | None:
+def _parse_current_card(card: Tag, page_url: str, site_url: str, zone: tzinfo) -> Title | None:
     index = _CardIndex(card)
     found = _title_and_url(index, "news__item-body", "news__item-title", page_url, site_url)
     if found is None:
         return None
     published_at = None
     for candidate in index.humble:
-        published_at = parse_card_date(candidate.get_text(" "))
+        published_at = parse_card_date(candidate.get_text(" "), zone)
         if published_at:
             break
     head = index.first.get("news__item-head")
@@ -194,7 +222,7 @@ def _parse_current_card(card: Tag, page_url: str, site_url: str) -> Title | None
     )
 
 
-def _parse_legacy_card(card: Tag, page_url: str, site_url: str) -> Title | None:
+def _parse_legacy_card(card: Tag, page_url: str, site_url: str, zone: tzinfo) -> Title | None:
     index = _CardIndex(card)
     found = _title_and_url(
         index, "category-item__title-link", "category-item__title", page_url, site_url
@@ -202,7 +230,7 @@ def _parse_legacy_card(card: Tag, page_url: str, site_url: str) -> Title | None:
     if found is None:
         return None
     date_tag = index.first.get("humble--time")
-    return Title(found[0], found[1], published_at=parse_card_date(_text_of(date_tag)))
+    return Title(found[0], found[1], published_at=parse_card_date(_text_of(date_tag), zone))
 
 
 def _href(link: Tag | None) -> str | None:
@@ -224,7 +252,9 @@ def _dedupe(titles: list[Title]) -> list[Title]:
     return unique
 
 
-def parse_listing(markup: str | bytes, page_url: str, site_url: str | None = None) -> ParsedPage:
+def parse_listing(
+    markup: str | bytes, page_url: str, site_url: str | None = None, zone: tzinfo = UTC
+) -> ParsedPage:
     """Parse one listing page. Tries the current card layout, then the older one.
 
     `site_url` is the site whose articles count (default: the page's own scheme and host); links to
@@ -246,7 +276,7 @@ def parse_listing(markup: str | bytes, page_url: str, site_url: str | None = Non
         page.cards = len(cards)
         titles = []
         for card in cards:
-            title = parse_card(card, page_url, site_url)
+            title = parse_card(card, page_url, site_url, zone)
             if title is None:
                 page.skipped += 1
             else:

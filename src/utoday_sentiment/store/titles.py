@@ -13,7 +13,7 @@ from typing import Any
 import psycopg2.extras
 
 from ..records import Title
-from .connection import Connection, fetch_one, rollback_quietly, translate_errors
+from .connection import Connection, Cursor, fetch_one, rollback_quietly, translate_errors
 
 # ---------------------------------------------------------------------------------------------
 # titles
@@ -25,15 +25,15 @@ def insert_titles(conn: Connection, titles: Iterable[Title]) -> list[str]:
     Existing URLs are left as they are (`ON CONFLICT (url) DO NOTHING`), so the same page stored
     twice, or by two scrapers at once, keeps one row per article.
     """
-    rows = [(t.url, t.title, t.published_at, t.author, t.category) for t in titles]
+    rows = [_row(t) for t in titles]
     if not rows:
         return []
     try:
         with translate_errors("storing titles"), conn.cursor() as cur:
             new = psycopg2.extras.execute_values(
                 cur,
-                "INSERT INTO titles (url, title, published_at, author, category) VALUES %s "
-                "ON CONFLICT (url) DO NOTHING RETURNING url",
+                "INSERT INTO titles (url, title, published_at, author, category, sponsored)"
+                " VALUES %s ON CONFLICT (url) DO NOTHING RETURNING url",
                 rows,
                 page_size=max(len(rows), 1),
                 fetch=True,
@@ -45,6 +45,40 @@ def insert_titles(conn: Connection, titles: Iterable[Title]) -> list[str]:
     return [row[0] for row in new]
 
 
+def _row(t: Title) -> tuple[Any, ...]:
+    return (t.url, t.title, t.published_at, t.author, t.category, t.sponsored)
+
+
+# Reparse: a title not stored yet is added; a stored one gets only what it lacks (a publication
+# time, an author, a category: never an empty value over a filled one) and the sponsored flag
+# when its category now says so. Unchanged rows are not touched (and not returned).
+_MERGE_SQL = """
+INSERT INTO titles AS t (url, title, published_at, author, category, sponsored) VALUES %s
+ON CONFLICT (url) DO UPDATE SET
+    published_at = COALESCE(t.published_at, EXCLUDED.published_at),
+    author = COALESCE(NULLIF(t.author, ''), EXCLUDED.author),
+    category = COALESCE(NULLIF(t.category, ''), EXCLUDED.category),
+    sponsored = t.sponsored OR EXCLUDED.sponsored
+WHERE (t.published_at IS NULL AND EXCLUDED.published_at IS NOT NULL)
+   OR (NULLIF(t.author, '') IS NULL AND EXCLUDED.author IS NOT NULL)
+   OR (NULLIF(t.category, '') IS NULL AND EXCLUDED.category IS NOT NULL)
+   OR (NOT t.sponsored AND EXCLUDED.sponsored)
+RETURNING (xmax = 0) AS added
+"""
+
+
+def merge_titles(cur: Cursor, titles: Iterable[Title]) -> tuple[int, int]:
+    """Within the caller's transaction: (titles added, titles whose missing fields were filled)."""
+    rows = list({t.url: _row(t) for t in titles}.values())
+    if not rows:
+        return 0, 0
+    changed = psycopg2.extras.execute_values(
+        cur, _MERGE_SQL, rows, page_size=max(len(rows), 1), fetch=True
+    )
+    added = sum(1 for (was_added,) in changed if was_added)
+    return added, len(changed) - added
+
+
 def title_status(conn: Connection) -> dict[str, Any]:
     """Counts, sentiment shares and freshness of the `titles` table (read-only)."""
     try:
@@ -52,12 +86,15 @@ def title_status(conn: Connection) -> dict[str, Any]:
             cur.execute(
                 "SELECT count(*),"
                 " count(*) FILTER (WHERE sentiment IS NOT NULL),"
-                " count(*) FILTER (WHERE sentiment IS NULL AND label_attempts < %(max)s),"
-                " count(*) FILTER (WHERE sentiment IS NULL AND label_attempts >= %(max)s),"
+                " count(*) FILTER (WHERE sentiment IS NULL AND NOT sponsored"
+                "  AND label_attempts < %(max)s),"
+                " count(*) FILTER (WHERE sentiment IS NULL AND NOT sponsored"
+                "  AND label_attempts >= %(max)s),"
                 " count(*) FILTER (WHERE sentiment = 'positive'),"
                 " count(*) FILTER (WHERE sentiment = 'neutral'),"
                 " count(*) FILTER (WHERE sentiment = 'negative'),"
-                " max(published_at), max(scraped_at), max(labelled_at)"
+                " max(published_at), max(scraped_at), max(labelled_at),"
+                " count(*) FILTER (WHERE sponsored)"
                 " FROM titles",
                 {"max": MAX_LABEL_ATTEMPTS},
             )
@@ -76,6 +113,7 @@ def title_status(conn: Connection) -> dict[str, Any]:
         "labelled": labelled,
         "unlabelled": unlabelled,
         "failed": failed,
+        "sponsored": row[10],
         "positive_share": share(positive),
         "neutral_share": share(neutral),
         "negative_share": share(negative),
@@ -91,11 +129,11 @@ def title_status(conn: Connection) -> dict[str, Any]:
 # After this many refusals (HTTP 400) a title is no longer sent; it stays unlabelled with a reason.
 MAX_LABEL_ATTEMPTS = 3
 
-# Awaiting a label: not refused too often, not refused earlier in this run, and either without a
-# sentiment or (relabel) labelled by another model than the configured one.
+# Awaiting a label: not sponsored, not refused too often, not refused earlier in this run, and
+# either without a sentiment or (relabel) labelled by another model than the configured one.
 _CLAIM_SQL = """
 SELECT id, title FROM titles
-WHERE label_attempts < %(max)s AND id <> ALL(%(skip)s::bigint[])
+WHERE label_attempts < %(max)s AND id <> ALL(%(skip)s::bigint[]) AND NOT sponsored
   AND CASE WHEN %(relabel)s THEN sentiment_model IS DISTINCT FROM %(model)s
            ELSE sentiment IS NULL END
 ORDER BY published_at DESC NULLS LAST, id DESC
@@ -104,7 +142,7 @@ FOR UPDATE SKIP LOCKED
 """
 _COUNT_PENDING_SQL = """
 SELECT count(*) FROM titles
-WHERE label_attempts < %(max)s AND id <> ALL(%(skip)s::bigint[])
+WHERE label_attempts < %(max)s AND id <> ALL(%(skip)s::bigint[]) AND NOT sponsored
   AND CASE WHEN %(relabel)s THEN sentiment_model IS DISTINCT FROM %(model)s
            ELSE sentiment IS NULL END
 """
