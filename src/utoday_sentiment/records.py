@@ -60,12 +60,22 @@ class LabelRequest:
     relabel: bool = False
 
 
+class Summary:
+    """What a job did, for people (`line`) and machines (`as_dict`)."""
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)  # type: ignore[call-overload]  # every summary is a dataclass
+
+    def line(self) -> str:
+        raise NotImplementedError
+
+
 def plural(count: int, word: str, many: str | None = None) -> str:
     return f"{count} {word if count == 1 else many or word + 's'}"
 
 
 @dataclass
-class ScrapeSummary:
+class ScrapeSummary(Summary):
     mode: str  # "daily" or "backfill"
     pages_fetched: int = 0
     cards_seen: int = 0
@@ -75,9 +85,6 @@ class ScrapeSummary:
     source: str = "listing"  # "listing", or "rss" when the layout guard fell back to the feed
     stopped: str = ""  # why the run stopped
     next_page: int | None = None  # where a later run (or a backfill) should continue; None = done
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
     def line(self) -> str:
         text = (
@@ -96,7 +103,7 @@ class ScrapeSummary:
 
 
 @dataclass
-class LabelSummary:
+class LabelSummary(Summary):
     labelled: int = 0
     failed: int = 0  # titles the backend refused in this run (each has its error recorded)
     remaining: int = 0  # titles still awaiting a label after this run
@@ -131,15 +138,12 @@ class ReparseRequest:
 
 
 @dataclass
-class ReparseSummary:
+class ReparseSummary(Summary):
     pages: int = 0  # archived pages re-read
     titles_seen: int = 0
     added: int = 0  # titles the earlier parser missed
     completed: int = 0  # stored titles given a missing field or the sponsored flag
     dry_run: bool = False
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
     def line(self) -> str:
         text = (
