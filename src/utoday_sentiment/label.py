@@ -1,8 +1,10 @@
 """The label stage: titles awaiting a sentiment, newest first, through a labelling backend.
 
-Each batch is claimed with FOR UPDATE SKIP LOCKED, sent to the backend, written in one statement
-and committed, so concurrent labellers never label a row twice and a stop at any point loses no
-answered batch. Memory holds one batch, whatever the backlog.
+Each batch is leased (a committed claim with an expiry), sent to the backend with no transaction
+open, and its results written by a second short transaction only where the lease is still this
+run's own. Concurrent labellers never label a row twice, a labeller that dies leaves rows that are
+claimable again when the lease ends, and a stop at any point loses no answered batch. Memory
+holds one batch, whatever the backlog.
 """
 
 from __future__ import annotations
@@ -47,22 +49,29 @@ def label_titles(
                 summary.stopped = "out of time"
                 break
             room = size if limit is None else min(size, limit - summary.labelled - summary.failed)
-            rows = claim_batch(conn, room, model=model, relabel=relabel, skip=refused_ids)
-            if not rows:
+            claim = claim_batch(conn, room, model=model, relabel=relabel, skip=refused_ids,
+                                lease_seconds=settings.label_lease_seconds)
+            if not claim.rows:
                 break
             labels: Labelled = []
             refused: Refused = []
             try:
-                _classify(labeller, rows, deadline, labels, refused)
+                _classify(labeller, claim.rows, deadline, labels, refused)
             except OutOfTime as exc:
                 summary.stopped = f"out of time ({exc})"
             except BaseException:
-                release(conn)  # a fatal answer: this batch changes nothing
+                release(conn, claim)  # a fatal answer: this batch changes nothing
                 raise
             if labels or refused:
-                store_labels(conn, labels, refused, model=model)
+                written = store_labels(conn, claim, labels, refused, model=model)
+                if written < len(labels) + len(refused):
+                    log.warning(
+                        "the lease on %d titles ended before their labels came back; another "
+                        "labeller took them, so these results were dropped (LABEL_LEASE_SECONDS)",
+                        len(labels) + len(refused) - written,
+                    )
             else:
-                release(conn)
+                release(conn, claim)
             summary.labelled += len(labels)
             summary.failed += len(refused)
             refused_ids.update(row_id for row_id, _ in refused)

@@ -52,9 +52,9 @@ def test_bench_smallest_mode(pg_server_url, tmp_path, capsys):
     assert labelling["project"]["labelled"] == labelling["baseline"]["labelled"] == 40
     assert labelling["project"]["requests"] == math.ceil(40 / 16) == 3  # one request per batch
     assert labelling["baseline"]["requests"] == 40  # one per title
-    # per batch: BEGIN, claim, UPDATE, COMMIT; then BEGIN and an empty claim, whose transaction
-    # the backlog count (SELECT, ROLLBACK) closes
-    assert labelling["project"]["round_trips"] == 3 * 4 + 2 + 2
+    # per batch: the lease (BEGIN, claim, COMMIT) and the results (BEGIN, UPDATE, COMMIT); then
+    # an empty claim (BEGIN, claim, COMMIT) and the backlog count (BEGIN, SELECT, ROLLBACK)
+    assert labelling["project"]["round_trips"] == 3 * 6 + 3 + 3
     assert labelling["baseline"]["round_trips"] == 1 + 3 * 40
 
     storing = results["storing"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import time
 import warnings
 from collections import Counter
 from pathlib import Path
@@ -40,9 +41,18 @@ def test_connection_killed_while_a_batch_is_in_flight(db_url, conn, hf, pg_serve
     assert query("SELECT count(*) FROM titles WHERE sentiment IS NOT NULL") == [(40,)]
     hf.on_request = None
     survivor = connect(db_url)
+    # the killed labeller's lease still holds its batch: the next run labels the rest ...
+    summary = label(survivor, HFClient(settings), settings, batch_size=20)
+    assert summary.labelled == 40 and summary.remaining == 20
+    assert query("SELECT count(*) FROM titles WHERE claim_token IS NOT NULL") == [(20,)]
+    # ... and once the lease has ended, the batch is claimable again
+    with conn.cursor() as cur:
+        cur.execute("UPDATE titles SET claimed_until = now() - interval '1 second'"
+                    " WHERE claim_token IS NOT NULL")
+    conn.commit()
     summary = label(survivor, HFClient(settings), settings, batch_size=20)
     survivor.close()
-    assert summary.labelled == 60 and summary.remaining == 0
+    assert summary.labelled == 20 and summary.remaining == 0
     assert query("SELECT count(*) FROM titles WHERE sentiment IS NULL") == [(0,)]
     stored = Counter(hf.inputs())
     assert set(stored.values()) <= {1, 2}  # only the killed batch was sent twice
@@ -160,3 +170,27 @@ def test_server_restarted_between_invocations_the_handler_reconnects(
 
 
 from utoday_sentiment.labelling.hf_api import HFClient  # noqa: E402
+
+
+def test_no_transaction_stays_open_across_the_api_call(db_url, conn, hf, query):
+    """With idle_in_transaction_session_timeout = 2 s on the server and an API that takes 5 s to
+    answer, labelling works: the claim is committed before the request and the results are
+    written by a second short transaction (before leases, the server ended the session)."""
+    insert_titles(conn, [Title(f"Bitcoin Climbs #{i}", f"https://u.today/idle-{i}") for i in range(6)])
+    hf.latency = 5.0
+    settings = load_settings({"HF_API_TOKEN": TOKEN, "HF_API_URL": hf.url, "HF_TIMEOUT": "20"})
+    strict = connect(db_url)
+    with strict.cursor() as cur:
+        cur.execute("SET idle_in_transaction_session_timeout = '2s'")
+    strict.commit()
+    summary = label(strict, HFClient(settings), settings, batch_size=6)
+    assert summary.labelled == 6 and summary.remaining == 0
+    assert query("SELECT count(*) FROM titles WHERE sentiment IS NOT NULL"
+                 " AND claim_token IS NULL AND claimed_until IS NULL") == [(6,)]
+    # and the server does enforce it on this session: a transaction left idle for 3 s is ended
+    with strict.cursor() as cur:
+        cur.execute("SELECT 1")
+    time.sleep(3)
+    with pytest.raises(psycopg2.OperationalError), strict.cursor() as cur:
+        cur.execute("SELECT 1")
+    strict.close()

@@ -56,6 +56,7 @@ class Settings:
     hf_timeout: float = 30.0
     hf_max_retries: int = 4
     hf_label_map: dict[str, str] | None = None  # model label (lower case) -> sentiment
+    label_lease_seconds: int = 300
     database_secret_arn: str | None = None
     database_sslmode: str = "require"
     hf_token_secret_arn: str | None = None

@@ -219,6 +219,15 @@ SETTINGS: tuple[Setting, ...] = (
         attr="hf_max_retries",
     ),
     Setting(
+        "LABEL_LEASE_SECONDS",
+        Whole(10, 3600),
+        300,
+        "how long a labeller's claim on a batch lasts; a labeller that dies leaves its batch "
+        "claimable again after this",
+        LABELLING,
+        attr="label_lease_seconds",
+    ),
+    Setting(
         "HF_LABEL_MAP",
         Text(
             _label_map,

@@ -6,10 +6,13 @@ Every statement is parameterised; every function commits or rolls back what it o
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import psycopg2
 import psycopg2.extras
 
 from ..records import Title
@@ -131,14 +134,22 @@ MAX_LABEL_ATTEMPTS = 3
 
 # Awaiting a label: not sponsored, not refused too often, not refused earlier in this run, and
 # either without a sentiment or (relabel) labelled by another model than the configured one.
+# A claim takes pending titles that no live lease holds, newest first, and leases them: the
+# subquery's row locks (SKIP LOCKED) keep two claims from taking one row, and the lease, committed
+# at once, keeps it from every other labeller until the results are written or the lease ends.
 _CLAIM_SQL = """
-SELECT id, title FROM titles
-WHERE label_attempts < %(max)s AND id <> ALL(%(skip)s::bigint[]) AND NOT sponsored
-  AND CASE WHEN %(relabel)s THEN sentiment_model IS DISTINCT FROM %(model)s
-           ELSE sentiment IS NULL END
-ORDER BY published_at DESC NULLS LAST, id DESC
-LIMIT %(size)s
-FOR UPDATE SKIP LOCKED
+UPDATE titles AS t
+SET claimed_until = now() + make_interval(secs => %(lease)s), claim_token = %(token)s
+WHERE t.id IN (
+    SELECT id FROM titles
+    WHERE label_attempts < %(max)s AND id <> ALL(%(skip)s::bigint[]) AND NOT sponsored
+      AND CASE WHEN %(relabel)s THEN sentiment_model IS DISTINCT FROM %(model)s
+               ELSE sentiment IS NULL END
+      AND (claimed_until IS NULL OR claimed_until < now())
+    ORDER BY published_at DESC NULLS LAST, id DESC
+    LIMIT %(size)s
+    FOR UPDATE SKIP LOCKED)
+RETURNING t.id, t.title, t.published_at
 """
 _COUNT_PENDING_SQL = """
 SELECT count(*) FROM titles
@@ -146,70 +157,112 @@ WHERE label_attempts < %(max)s AND id <> ALL(%(skip)s::bigint[]) AND NOT sponsor
   AND CASE WHEN %(relabel)s THEN sentiment_model IS DISTINCT FROM %(model)s
            ELSE sentiment IS NULL END
 """
+# Results land only on rows whose claim is still this labeller's own (its lease may have ended
+# and another labeller claimed them meanwhile); the claim is cleared with them.
+_STORE_LABELS_SQL = (
+    "UPDATE titles AS t SET sentiment = v.sentiment, sentiment_score = v.score,"
+    " sentiment_scores = v.scores, sentiment_model = v.model, labelled_at = now(),"
+    " label_attempts = 0, label_error = NULL, claimed_until = NULL, claim_token = NULL"
+    " FROM (VALUES %s) AS v(id, sentiment, score, scores, model, token)"
+    " WHERE t.id = v.id AND t.claim_token = v.token"
+)
+_STORE_REFUSED_SQL = (
+    "UPDATE titles AS t SET label_attempts = t.label_attempts + 1, label_error = v.error,"
+    " claimed_until = NULL, claim_token = NULL"
+    " FROM (VALUES %s) AS v(id, error, token) WHERE t.id = v.id AND t.claim_token = v.token"
+)
+_RELEASE_SQL = "UPDATE titles SET claimed_until = NULL, claim_token = NULL WHERE claim_token = %s"
 
 
 def _pending_params(model: str, relabel: bool, skip: Iterable[int]) -> dict[str, Any]:
     return {"max": MAX_LABEL_ATTEMPTS, "skip": list(skip), "relabel": relabel, "model": model}
 
 
-def claim_batch(
-    conn: Connection, size: int, *, model: str, relabel: bool = False, skip: Iterable[int] = ()
-) -> list[tuple[int, str]]:
-    """Lock up to `size` titles awaiting a label, newest first, and return (id, title) pairs.
+@dataclass(frozen=True)
+class Claim:
+    token: str  # whose lease it is
+    rows: list[tuple[int, str]]  # (id, title), newest first
 
-    Opens a transaction that holds the row locks until `store_labels` commits it (or a rollback);
-    other labellers skip the locked rows, so no row is labelled twice and none is skipped.
+
+def claim_batch(
+    conn: Connection,
+    size: int,
+    *,
+    model: str,
+    lease_seconds: float,
+    relabel: bool = False,
+    skip: Iterable[int] = (),
+) -> Claim:
+    """Lease up to `size` titles awaiting a label, newest first, and commit the lease at once.
+
+    No transaction stays open after this returns. Other labellers skip leased rows until the
+    results are written (`store_labels`), the claim is given back (`release`), or the lease ends.
     `relabel`: titles labelled by another model than `model` (or not at all).
     `skip`: ids this run already saw refused, so one run does not send them again.
     """
-    with translate_errors("claiming titles to label"), conn.cursor() as cur:
-        cur.execute(_CLAIM_SQL, {**_pending_params(model, relabel, skip), "size": size})
-        return cur.fetchall()
-
-
-def store_labels(
-    conn: Connection,
-    labels: Iterable[tuple[int, str, float, dict[str, float]]],
-    refused: Iterable[tuple[int, str]],
-    *,
-    model: str,
-) -> None:
-    """Write a claimed batch's labels in one statement, record refusals, and commit."""
-    label_rows = [(i, s, score, json.dumps(scores), model) for i, s, score, scores in labels]
-    refused_rows = list(refused)
+    token = str(uuid.uuid4())
+    params = {**_pending_params(model, relabel, skip), "size": size, "lease": lease_seconds,
+              "token": token}
     try:
-        with translate_errors("storing labels"), conn.cursor() as cur:
-            if label_rows:
-                psycopg2.extras.execute_values(
-                    cur,
-                    "UPDATE titles AS t SET sentiment = v.sentiment, sentiment_score = v.score,"
-                    " sentiment_scores = v.scores, sentiment_model = v.model,"
-                    " labelled_at = now(), label_attempts = 0, label_error = NULL"
-                    " FROM (VALUES %s) AS v(id, sentiment, score, scores, model)"
-                    " WHERE t.id = v.id",
-                    label_rows,
-                    template="(%s::bigint, %s::text, %s::float8, %s::jsonb, %s::text)",
-                    page_size=max(len(label_rows), 1),
-                )
-            if refused_rows:
-                psycopg2.extras.execute_values(
-                    cur,
-                    "UPDATE titles AS t SET label_attempts = t.label_attempts + 1,"
-                    " label_error = v.error"
-                    " FROM (VALUES %s) AS v(id, error) WHERE t.id = v.id",
-                    refused_rows,
-                    template="(%s::bigint, %s::text)",
-                    page_size=max(len(refused_rows), 1),
-                )
+        with translate_errors("claiming titles to label"), conn.cursor() as cur:
+            cur.execute(_CLAIM_SQL, params)
+            rows = cur.fetchall()
             conn.commit()
     except BaseException:
         rollback_quietly(conn)
         raise
+    rows.sort(key=lambda r: (r[2] is not None, r[2] or 0, r[0]), reverse=True)
+    return Claim(token, [(row_id, title) for row_id, title, _ in rows])
 
 
-def release(conn: Connection) -> None:
-    """Give back a claimed batch unchanged."""
-    rollback_quietly(conn)
+def store_labels(
+    conn: Connection,
+    claim: Claim,
+    labels: Iterable[tuple[int, str, float, dict[str, float]]],
+    refused: Iterable[tuple[int, str]],
+    *,
+    model: str,
+) -> int:
+    """Write a claimed batch's labels and refusals in one short transaction, clear the claim, and
+    commit. Returns how many rows were written: fewer than given when the lease had ended and
+    another labeller took some of them."""
+    token = claim.token
+    label_rows = [(i, s, score, json.dumps(scores), model, token) for i, s, score, scores in labels]
+    refused_rows = [(i, error, token) for i, error in refused]
+    written = 0
+    try:
+        with translate_errors("storing labels"), conn.cursor() as cur:
+            if label_rows:
+                psycopg2.extras.execute_values(
+                    cur, _STORE_LABELS_SQL, label_rows,
+                    template="(%s::bigint, %s::text, %s::float8, %s::jsonb, %s::text, %s::uuid)",
+                    page_size=len(label_rows),
+                )
+                written += cur.rowcount
+            if refused_rows:
+                psycopg2.extras.execute_values(
+                    cur, _STORE_REFUSED_SQL, refused_rows,
+                    template="(%s::bigint, %s::text, %s::uuid)", page_size=len(refused_rows),
+                )
+                written += cur.rowcount
+            if len(label_rows) + len(refused_rows) < len(claim.rows):
+                cur.execute(_RELEASE_SQL, (token,))  # what was neither labelled nor refused
+            conn.commit()
+    except BaseException:
+        rollback_quietly(conn)
+        raise
+    return written
+
+
+def release(conn: Connection, claim: Claim) -> None:
+    """Give back a claimed batch unchanged (the lease ends now). Never raises: when the database
+    is gone, the lease simply runs out."""
+    try:
+        with conn.cursor() as cur:
+            cur.execute(_RELEASE_SQL, (claim.token,))
+        conn.commit()
+    except psycopg2.Error:
+        rollback_quietly(conn)
 
 
 def count_pending(
