@@ -39,7 +39,9 @@ def event(name: str) -> dict:
 
 
 @pytest.fixture
-def lambda_env(monkeypatch, db_url, site, hf, capsys):
+def lambda_env(monkeypatch, conn, db_url, site, hf, capsys):
+    """The functions' environment, against a database the deploy's migration has prepared
+    (`conn` is a migrated connection)."""
     from aws_lambda_powertools.metrics.provider.cold_start import reset_cold_start_flag
 
     from utoday_sentiment.handlers.observability import logger, metrics

@@ -142,7 +142,8 @@ def run_in_bundle(env: dict[str, str], calls: list[tuple[str, dict]], probes: li
 
 
 @pytest.fixture
-def bundle_env(db_url, site, hf) -> dict[str, str]:
+def bundle_env(conn, db_url, site, hf) -> dict[str, str]:
+    # `conn`: the schema as the deploy's MigrateFunction leaves it
     site.serve_listing([articles(0, 30), articles(30, 30)])
     env = {
         k: v

@@ -170,7 +170,7 @@ def test_no_database_configured():
         runtime.load_runtime_settings({}, need_token=False)
 
 
-def test_handler_reads_its_database_from_a_secret(aws, monkeypatch, db_url, site, query):
+def test_handler_reads_its_database_from_a_secret(aws, monkeypatch, conn, db_url, site, query):
     """The whole path: a secret holding the test database's URL, a scrape through the handler."""
     from fakes import articles
     from utoday_sentiment.handlers.local import invoke

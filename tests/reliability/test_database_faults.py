@@ -20,6 +20,7 @@ from utoday_sentiment.records import Title
 from utoday_sentiment.settings import load_settings
 from utoday_sentiment.site import SiteClient
 from utoday_sentiment.store.connection import connect
+from utoday_sentiment.store.migrate import migrate
 from utoday_sentiment.store.titles import insert_titles
 
 LISTING = "/latest-cryptocurrency-news"
@@ -146,6 +147,9 @@ def test_server_restarted_between_invocations_the_handler_reconnects(
     from utoday_sentiment.handlers.local import invoke
 
     url = own_server.start()
+    migrated = connect(url)  # as the deploy's MigrateFunction leaves it
+    migrate(migrated)
+    migrated.close()
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("UTODAY_BASE_URL", site.url)
     monkeypatch.setenv("UTODAY_PAGE_DELAY", "0")

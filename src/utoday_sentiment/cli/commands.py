@@ -242,8 +242,13 @@ def cmd_invoke(args: argparse.Namespace, settings: Settings) -> int:
         raise ConfigError(f"cannot read {args.event}: {exc.strerror}") from exc
     except ValueError as exc:
         raise ConfigError(f"{args.event} is not valid JSON ({exc}); fix the event file") from exc
-    if not (settings.database_secret_arn or settings.database_url):
-        os.environ["DATABASE_URL"] = _database_url(settings)
+    if not settings.database_secret_arn:
+        # As the deploy's MigrateFunction would, before the functions run (they never run DDL).
+        url = _database_url(settings)
+        os.environ["DATABASE_URL"] = url
+        if args.function != "migrate":
+            with closing(connect(url)) as conn:
+                print(_migrate(conn), file=sys.stderr)
     result = invoke(args.function, event, timeout=args.timeout)
     print(json.dumps(result, indent=2, default=str))
     return 0

@@ -90,7 +90,7 @@ HELP: dict[str, tuple[str, str]] = {
     ),
     "invoke": (
         "run a Lambda handler here with an event file (like `sam local invoke`)",
-        "Run the scrape or label Lambda handler on this machine with an event from "
+        "Run the scrape, label or migrate Lambda handler on this machine with an event from "
         "events/ and a local Lambda context, against DATABASE_URL (or the embedded "
         "database). Prints the handler's JSON log lines and metrics, then its result.",
     ),
@@ -202,7 +202,7 @@ def build_parser() -> ArgumentParser:
     report.add_argument("--csv", action="store_true", help="print CSV instead of a table")
 
     invoke = _command(sub, "invoke")
-    invoke.add_argument("function", choices=("scrape", "label"))
+    invoke.add_argument("function", choices=("scrape", "label", "migrate"))
     invoke.add_argument("event", metavar="EVENT.json", help="the event, e.g. events/backfill.json")
     invoke.add_argument(
         "--timeout",

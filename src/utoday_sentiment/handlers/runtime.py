@@ -1,7 +1,7 @@
 """What a Lambda container keeps between invocations: settings with their secrets resolved, and
-one database connection, checked before each use and reopened when it has dropped. A fresh
-database gets its schema at the container's first connection (migrations run under an advisory
-lock, so concurrent cold starts are safe).
+one database connection, checked before each use and reopened when it has dropped.
+
+Migrations run at deploy, by the MigrateFunction (`handlers/migrate.py`), not here.
 
 Secrets never travel in plain environment variables: the template passes only their ARNs/names.
 - DATABASE_SECRET_ARN: a Secrets Manager secret holding either an RDS-style JSON document
@@ -35,7 +35,7 @@ SAFETY_MARGIN_SECONDS = 3.0
 
 _connection: Connection | None = None
 _connection_target: str | None = None
-_migrated: set[str] = set()
+_checked: set[str] = set()  # databases whose schema was found current
 
 
 def deadline(context: LambdaContext) -> Deadline:
@@ -149,13 +149,17 @@ def hf_token_from_secret(value: str) -> str:
     return value
 
 
-def load_runtime_settings(env: Mapping[str, str] | None = None, *, need_token: bool) -> Settings:
-    """Settings from the environment with the secrets the function needs resolved."""
+def load_runtime_settings(
+    env: Mapping[str, str] | None = None, *, need_token: bool, admin: bool = False
+) -> Settings:
+    """Settings from the environment with the secrets the function needs resolved. `admin`: the
+    migration's connection, with DATABASE_ADMIN_SECRET_ARN when one is given."""
     settings = load_settings(env)
     changes: dict[str, Any] = {}
-    if settings.database_secret_arn:
+    secret_arn = (admin and settings.database_admin_secret_arn) or settings.database_secret_arn
+    if secret_arn:
         changes["database_url"] = database_dsn_from_secret(
-            _fetch_secret(settings.database_secret_arn), settings.database_sslmode
+            _fetch_secret(secret_arn), settings.database_sslmode
         )
     elif not settings.database_url:
         raise ConfigError(
@@ -184,7 +188,8 @@ def load_runtime_settings(env: Mapping[str, str] | None = None, *, need_token: b
 
 def connection(settings: Settings, *, application_name: str) -> Connection:
     """The container's connection: reused while it answers, reopened when it has dropped.
-    The first connection to a database applies pending migrations."""
+    The first connection to a database checks that its schema is this version's: the scrape and
+    label functions never run DDL (the MigrateFunction does, at every deploy)."""
     # psycopg2 loads on the first invocation, not at import
     from ..store.connection import connect, is_alive
 
@@ -204,11 +209,18 @@ def connection(settings: Settings, *, application_name: str) -> Connection:
         )
         conn = connect(fresh, application_name=application_name)
         target = fresh
-    if target not in _migrated:
-        from ..store.migrate import migrate
+    if target not in _checked:
+        from ..store.migrate import pending
 
-        migrate(conn)
-        _migrated.add(target)
+        behind = pending(conn)
+        if behind:
+            conn.close()
+            raise DatabaseError(
+                "schema is behind this version: the deploy's migration did not run "
+                f"({', '.join(behind)} not applied); redeploy, or invoke the stack's "
+                "MigrateFunction"
+            )
+        _checked.add(target)
     _connection, _connection_target = conn, target
     return conn
 
@@ -224,7 +236,7 @@ def close() -> None:
 def reset() -> None:
     """Forget everything cached (tests; a new container)."""
     close()
-    _migrated.clear()
+    _checked.clear()
     from aws_lambda_powertools.utilities import parameters
 
     parameters.clear_caches()

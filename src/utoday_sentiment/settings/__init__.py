@@ -58,6 +58,7 @@ class Settings:
     hf_label_map: dict[str, str] | None = None  # model label (lower case) -> sentiment
     label_lease_seconds: int = 300
     database_secret_arn: str | None = None
+    database_admin_secret_arn: str | None = None
     database_sslmode: str = "require"
     hf_token_secret_arn: str | None = None
     hf_token_parameter: str | None = None

@@ -256,6 +256,17 @@ SETTINGS: tuple[Setting, ...] = (
         example="arn:aws:secretsmanager:eu-west-1:123456789012:secret:utoday/db",
     ),
     Setting(
+        "DATABASE_ADMIN_SECRET_ARN",
+        Text(_secret_arn, "the ARN of a Secrets Manager secret"),
+        None,
+        "on AWS: the secret the MigrateFunction connects with to change the schema (same forms "
+        "as `DATABASE_SECRET_ARN`); unset: `DATABASE_SECRET_ARN`",
+        AWS,
+        attr="database_admin_secret_arn",
+        template="DatabaseAdminSecretArn",
+        example="arn:aws:secretsmanager:eu-west-1:123456789012:secret:utoday/db-admin",
+    ),
+    Setting(
         "DATABASE_SSLMODE",
         Choice(("disable", "allow", "prefer", "require", "verify-ca", "verify-full")),
         "require",
