@@ -320,6 +320,7 @@ def test_every_event_file_is_exercised():
         "label-after-scrape.json",
         "label-large.json",
         "relabel.json",
+        "backfill-all.json",  # the state machine's input: test_backfill_state_machine.py
     }
 
 

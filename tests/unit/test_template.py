@@ -43,9 +43,9 @@ def functions(template):
     }
 
 
-def test_two_functions_whose_handlers_resolve_to_callables(template):
+def test_three_functions_whose_handlers_resolve_to_callables(template):
     found = functions(template)
-    assert set(found) == {"ScrapeFunction", "LabelFunction"}
+    assert set(found) == {"ScrapeFunction", "LabelFunction", "MigrateFunction"}
     for resource in found.values():
         module_name, _, attribute = resource["Properties"]["Handler"].rpartition(".")
         handler = getattr(importlib.import_module(module_name), attribute)
@@ -92,9 +92,12 @@ def test_labelling_follows_each_successful_scrape(template):
         "Type": "Lambda",
         "Destination": {"GetAtt": "LabelFunction.Arn"},
     }
-    for resource in functions(template).values():
-        on_failure = resource["Properties"]["EventInvokeConfig"]["DestinationConfig"]["OnFailure"]
-        assert on_failure["Type"] == "SQS"
+    for name in ("ScrapeFunction", "LabelFunction"):
+        config = functions(template)[name]["Properties"]["EventInvokeConfig"]
+        assert config["DestinationConfig"]["OnFailure"]["Type"] == "SQS"
+    # the migrator answers CloudFormation itself: never retried, no destination
+    migrate = functions(template)["MigrateFunction"]["Properties"]["EventInvokeConfig"]
+    assert migrate == {"MaximumRetryAttempts": 0}
 
 
 SECRETISH = re.compile(r"secret|token|password|key", re.IGNORECASE)
@@ -120,9 +123,11 @@ def test_no_secret_in_plain_environment_variables(template):
 
 
 def test_inline_policies_name_their_resources(template):
-    for resource in functions(template).values():
-        for policy in resource["Properties"].get("Policies", []):
-            for statement in policy["Statement"]:
+    roles = [r for r in template["Resources"].values() if r["Type"] == "AWS::IAM::Role"]
+    assert len(roles) == 3
+    for role in roles:
+        for policy in role["Properties"]["Policies"]:
+            for statement in policy["PolicyDocument"]["Statement"]:
                 body = statement.get("If", [None, statement])[1] if "If" in statement else statement
                 assert body["Resource"] != "*"
 

@@ -15,14 +15,16 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ..deadline import Deadline
 from ..errors import UtodayError
+from ..settings import read_setting
 from . import runtime
 
 if TYPE_CHECKING:
     from ..settings import Settings
     from ..store.connection import Connection
 
-SERVICE = "utoday-sentiment"
-NAMESPACE = "UTodaySentiment"
+# The template sets the service to the stack's name, so two stacks' alarms read their own metrics.
+SERVICE = read_setting("POWERTOOLS_SERVICE_NAME")
+NAMESPACE = read_setting("POWERTOOLS_METRICS_NAMESPACE")
 
 logger = Logger(service=SERVICE)
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
