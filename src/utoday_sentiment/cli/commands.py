@@ -284,7 +284,30 @@ def cmd_pages(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_aws(args: argparse.Namespace, settings: Settings) -> int:
+    import boto3
+    from botocore.config import Config
+    from botocore.exceptions import BotoCoreError
+
+    from ..aws_smoke import smoke
+
+    try:
+        session = boto3.Session(region_name=args.region)
+        # the scrape may take up to its 300 s timeout: wait for the answer
+        slow = Config(read_timeout=330, retries={"max_attempts": 1})
+        checks = smoke(args.stack, session.client("cloudformation"),
+                       session.client("lambda", config=slow), session.client("cloudwatch"))
+    except BotoCoreError as exc:
+        raise ConfigError(f"cannot talk to AWS ({exc}); check your credentials and region") from exc
+    if args.json:
+        print(json.dumps([{"check": c.name, "ok": c.ok, "detail": c.detail} for c in checks]))
+    else:
+        print("\n".join(c.line() for c in checks))
+    return 0 if all(c.ok for c in checks) else 1
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
+    "aws": cmd_aws,
     "reparse": cmd_reparse,
     "pages": cmd_pages,
     "migrate": cmd_migrate,

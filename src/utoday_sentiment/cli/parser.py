@@ -49,6 +49,13 @@ HELP: dict[str, tuple[str, str]] = {
         "scraper kept): add the cards an earlier parser missed, fill fields left empty, set the "
         "sponsored flag. Never duplicates a title, never empties a field; one transaction.",
     ),
+    "aws": (
+        "check a deployed stack (aws smoke --stack NAME)",
+        "After a deploy: `aws smoke --stack NAME` invokes the stack's scrape and label functions "
+        "with the schedules' events, reads their answers and the state of every alarm of the "
+        "stack, and prints ok or FAIL per check (exit 1 if any fails). Uses your AWS "
+        "credentials and region.",
+    ),
     "pages": (
         "list the archived pages, or write one out",
         "The raw page archive: `pages list` shows what is kept; `pages show ID > page.html` "
@@ -225,6 +232,13 @@ def build_parser() -> ArgumentParser:
     listing.add_argument("--limit", type=typed(Whole(1)), metavar="N", help="at most N pages")
     show = what.add_parser("show", help="write one archived page's body to standard output")
     show.add_argument("id", type=typed(Whole(1)), metavar="ID", help="the page id (see list)")
+
+    aws = _command(sub, "aws")
+    aws_what = aws.add_subparsers(dest="aws_command", required=True, metavar="ACTION")
+    smoke = aws_what.add_parser("smoke", help="invoke both functions, read the alarms")
+    smoke.add_argument("--stack", required=True, metavar="NAME", help="the stack's name")
+    smoke.add_argument("--region", metavar="REGION", help="default: your AWS configuration's")
+    smoke.add_argument("--json", action="store_true", help="print JSON instead of text")
 
     run = _command(sub, "run")
     _scrape_options(run)

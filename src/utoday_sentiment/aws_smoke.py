@@ -1,0 +1,86 @@
+"""`utoday-sentiment aws smoke --stack NAME`: after a deploy, ask the stack itself whether it works.
+
+It reads the stack's outputs, invokes the scrape and label functions synchronously with the
+schedules' events (as events/schedule-*.json), reads their answers, and reads the state of every
+alarm of the stack. One line per check, `ok` or `FAIL` with what to look at.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from .errors import ConfigError
+
+STABLE = ("CREATE_COMPLETE", "UPDATE_COMPLETE")
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+    def line(self) -> str:
+        return f"{'ok  ' if self.ok else 'FAIL'}  {self.name}: {self.detail}"
+
+
+def schedule_event() -> dict[str, str]:
+    """What the schedules send (events/schedule-scrape.json, schedule-label.json)."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    return {"correlation_id": f"smoke-{now:%Y%m%dT%H%M%SZ}",
+            "scheduled_time": now.isoformat().replace("+00:00", "Z")}
+
+
+def smoke(stack: str, cloudformation: Any, lambda_: Any, cloudwatch: Any) -> list[Check]:
+    from botocore.exceptions import ClientError
+
+    try:
+        (described,) = cloudformation.describe_stacks(StackName=stack)["Stacks"]
+    except ClientError as exc:
+        raise ConfigError(
+            f"cannot read the stack {stack} ({exc.response['Error'].get('Message', exc)}); check "
+            "--stack, the region (AWS_REGION) and your credentials"
+        ) from exc
+    status = described["StackStatus"]
+    checks = [Check("stack", status in STABLE, f"{stack} is {status}")]
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
+    for name, key in (("scrape", "ScrapeFunctionName"), ("label", "LabelFunctionName")):
+        function = outputs.get(key)
+        if not function:
+            checks.append(Check(name, False, f"the stack has no output {key}; redeploy"))
+            continue
+        checks.append(_invoke(name, function, lambda_))
+    checks.append(_alarms(stack, cloudwatch))
+    return checks
+
+
+def _invoke(name: str, function: str, lambda_: Any) -> Check:
+    answer = lambda_.invoke(
+        FunctionName=function, InvocationType="RequestResponse",
+        Payload=json.dumps(schedule_event()).encode(),
+    )
+    payload = json.loads(answer["Payload"].read() or b"null")
+    if answer.get("FunctionError"):
+        error = payload if isinstance(payload, dict) else {"errorMessage": str(payload)}
+        kind, message = error.get("errorType", ""), error.get("errorMessage", "no message")
+        return Check(name, False, f"{function} failed: {kind} {message}; see its logs")
+    summary = payload.get("summary", "") if isinstance(payload, dict) else str(payload)
+    if name == "label" and isinstance(payload, dict) and payload.get("stalled"):
+        return Check(name, False, f"{function}: {summary} (stalled: nothing labelled)")
+    return Check(name, True, f"{function}: {summary}")
+
+
+def _alarms(stack: str, cloudwatch: Any) -> Check:
+    alarms = []
+    for page in cloudwatch.get_paginator("describe_alarms").paginate(AlarmNamePrefix=f"{stack}-"):
+        alarms += page["MetricAlarms"]
+    firing = sorted(a["AlarmName"] for a in alarms if a["StateValue"] == "ALARM")
+    if not alarms:
+        return Check("alarms", False, f"no alarm named {stack}-*; was the stack deployed here?")
+    if firing:
+        names = ", ".join(firing)
+        return Check("alarms", False, f"{len(firing)} of {len(alarms)} in ALARM: {names}")
+    return Check("alarms", True, f"{len(alarms)} alarms, none in ALARM")
