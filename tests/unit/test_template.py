@@ -203,3 +203,12 @@ def test_the_package_carries_its_migrations():
         p.name for p in (ROOT / "migrations").glob("*.sql")
     )
     assert migrations_dir().resolve() == (ROOT / "migrations").resolve()
+
+
+def test_every_makefile_built_function_has_a_makefile_target(template):
+    """`sam build` fails on a function whose BuildMethod is makefile but whose target is missing."""
+    makefile = (ROOT / "src" / "Makefile").read_text()
+    targets = set(re.findall(r"\bbuild-(\w+)", makefile))
+    for name, resource in functions(template).items():
+        if resource.get("Metadata", {}).get("BuildMethod") == "makefile":
+            assert name in targets, f"src/Makefile has no build-{name} target"
