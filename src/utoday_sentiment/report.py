@@ -59,7 +59,9 @@ def format_csv(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     return buffer.getvalue()
 
 
-def render_png(rows: Sequence[Sequence[Any]], path: Path, *, days: int) -> None:
+def render_png(
+    rows: Sequence[Sequence[Any]], path: Path, *, days: int, coin: str | None = None
+) -> None:
     """A chart of the daily shares of positive/neutral/negative titles and the title count.
 
     `rows` are daily_report rows: day, titles, labelled, positive, neutral, negative, unlabelled,
@@ -104,7 +106,7 @@ def render_png(rows: Sequence[Sequence[Any]], path: Path, *, days: int) -> None:
 
     first, last = (dates[0], dates[-1]) if dates else (None, None)
     ax.set_title(
-        f"U.Today headline sentiment per day, last {days} days"
+        f"U.Today headline sentiment{f' about {coin}' if coin else ''} per day, last {days} days"
         + (f" ({first:%b %d} - {last:%b %d, %Y}, UTC)" if first else ""),
         pad=30,
     )

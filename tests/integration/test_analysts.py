@@ -150,6 +150,9 @@ def known(conn):
                 ),
             )
     conn.commit()
+    from utoday_sentiment.store.tags import retag
+
+    retag(conn)  # the coins: t1 BTC, t3 ADA (today), y1 XRP, y2 DOGE (yesterday)
     return conn
 
 
@@ -218,6 +221,15 @@ EXPECTED = {
         (WHEN["f1"], TITLE["f1"], 3, "Hugging Face refused the input (400): index out of range"),
         (WHEN["w1"], TITLE["w1"], 1, "Hugging Face refused the input (400): bad input"),
     ],
+    "This week's mood for one coin (here XRP)": [(day(1), 1, 1, 1, 0, 0, D("0.6000"))],
+    "The coins with the most negative week (labelled titles' net score, last 7 days)": [
+        ("DOGE", 1, D("-0.7000")),
+        ("ADA", 1, D("0.0000")),
+        ("XRP", 1, D("0.6000")),
+        ("BTC", 1, D("0.8700")),
+    ],
+    "A coin's 30-day trend (here BTC)": [(day(0), 1, D("0.8700"))],
+    "The most mentioned coins of the last 7 days": [("ADA", 1), ("BTC", 1), ("DOGE", 1), ("XRP", 1)],
     "Titles per day over the last 14 days, days without titles included": [
         (day(n), {0: 4, 1: 2, 2: 2, 5: 1, 6: 1, 10: 1}.get(n, 0)) for n in range(13, -1, -1)
     ],

@@ -195,9 +195,19 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     from ..report import format_csv, format_table, render_png
     from ..store.analysts import REPORT_COLUMNS, daily_report
 
-    rows = _read_only(settings, lambda conn: daily_report(conn, args.days, args.until))
+    if args.coin:
+        from ..coins import load_lexicon
+        from ..store.tags import coin_report
+
+        if args.coin not in {c.symbol for c in load_lexicon().coins}:
+            raise ConfigError(f"--coin {args.coin} is not in the coin lexicon; use a ticker such "
+                              "as BTC, ETH or XRP (src/utoday_sentiment/coins/lexicon.csv)")
+        rows = _read_only(settings, lambda conn: coin_report(conn, args.coin, args.days,
+                                                              args.until))
+    else:
+        rows = _read_only(settings, lambda conn: daily_report(conn, args.days, args.until))
     if args.png:
-        render_png(rows, Path(args.png), days=args.days)
+        render_png(rows, Path(args.png), days=args.days, coin=args.coin)
     if args.csv:
         sys.stdout.write(format_csv(REPORT_COLUMNS, rows))
     else:
@@ -209,10 +219,16 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     from ..store.migrate import NoSchema
+    from ..store.tags import top_coins
     from ..store.titles import title_status
 
+    def read(conn: Connection) -> dict[str, Any]:
+        top = top_coins(conn, days=7, limit=5)
+        return {**title_status(conn),
+                "top_coins_7_days": ", ".join(f"{coin} {n}" for coin, n in top) or None}
+
     try:
-        status = _read_only(settings, title_status)
+        status = _read_only(settings, read)
     except NoSchema as exc:  # a fresh data folder: nothing wrong, nothing yet
         print(json.dumps({"titles": 0, "note": str(exc)}) if args.json else str(exc))
         return 0
@@ -306,7 +322,21 @@ def cmd_aws(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if all(c.ok for c in checks) else 1
 
 
+def cmd_tag(args: argparse.Namespace, settings: Settings) -> int:
+    from ..coins import load_lexicon
+    from ..store.tags import retag
+
+    lexicon = load_lexicon()  # a malformed lexicon fails here, naming the row
+    with closing(_connect(settings)) as conn:
+        _migrate(conn)
+        titles, tags = retag(conn, everything=args.all, lexicon=lexicon)
+    print(f"tag: {titles} titles tagged ({tags} coin tags) with {lexicon.version}"
+          + ("" if titles or args.all else "; every title was already tagged with it"))
+    return 0
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
+    "tag": cmd_tag,
     "aws": cmd_aws,
     "reparse": cmd_reparse,
     "pages": cmd_pages,

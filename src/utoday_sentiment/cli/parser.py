@@ -49,6 +49,13 @@ HELP: dict[str, tuple[str, str]] = {
         "scraper kept): add the cards an earlier parser missed, fill fields left empty, set the "
         "sponsored flag. Never duplicates a title, never empties a field; one transaction.",
     ),
+    "tag": (
+        "tag stored titles with the coins they name (after a lexicon change)",
+        "Tag titles with the coins (and topics) they are about, from the coin lexicon shipped "
+        "with the package. New titles are tagged as they are stored; this re-tags the ones an "
+        "older lexicon version tagged (or, with --all, every title), in committed batches, safe "
+        "beside a running scrape.",
+    ),
     "aws": (
         "check a deployed stack (aws smoke --stack NAME)",
         "After a deploy: `aws smoke --stack NAME` invokes the stack's scrape and label functions "
@@ -207,6 +214,8 @@ def build_parser() -> ArgumentParser:
         help="also draw the daily shares and title counts to a PNG (needs .[report])",
     )
     report.add_argument("--csv", action="store_true", help="print CSV instead of a table")
+    report.add_argument("--coin", metavar="SYMBOL", type=str.upper,
+                        help="only titles about this coin, e.g. XRP (see `tag`)")
 
     invoke = _command(sub, "invoke")
     invoke.add_argument("function", choices=("scrape", "label", "migrate"))
@@ -232,6 +241,9 @@ def build_parser() -> ArgumentParser:
     listing.add_argument("--limit", type=typed(Whole(1)), metavar="N", help="at most N pages")
     show = what.add_parser("show", help="write one archived page's body to standard output")
     show.add_argument("id", type=typed(Whole(1)), metavar="ID", help="the page id (see list)")
+
+    tag = _command(sub, "tag")
+    tag.add_argument("--all", action="store_true", help="re-tag every title, not only stale ones")
 
     aws = _command(sub, "aws")
     aws_what = aws.add_subparsers(dest="aws_command", required=True, metavar="ACTION")

@@ -128,7 +128,10 @@ def migrate(conn: Connection, migrations: list[Migration] | None = None) -> list
 
 ANALYST_ROLE = "utoday_analyst"
 # What the read-only role may read: the table and the analysts' views (all in the current schema).
-ANALYST_RELATIONS = ("titles", "daily_sentiment", "labelled_titles")
+ANALYST_RELATIONS = (
+    "titles", "daily_sentiment", "labelled_titles", "coin_daily_sentiment", "title_coins",
+    "title_topics",
+)
 
 
 def ensure_analyst_role(conn: Connection) -> bool:

@@ -15,6 +15,7 @@ from typing import Any
 import psycopg2
 import psycopg2.extras
 
+from ..coins import load_lexicon
 from ..records import Title
 from .connection import Connection, Cursor, fetch_one, rollback_quietly, translate_errors
 
@@ -28,24 +29,28 @@ def insert_titles(conn: Connection, titles: Iterable[Title]) -> list[str]:
     Existing URLs are left as they are (`ON CONFLICT (url) DO NOTHING`), so the same page stored
     twice, or by two scrapers at once, keeps one row per article.
     """
-    rows = [_row(t) for t in titles]
+    from .tags import tag_rows
+
+    version = load_lexicon().version
+    rows = [(*_row(t), version) for t in titles]
     if not rows:
         return []
     try:
         with translate_errors("storing titles"), conn.cursor() as cur:
             new = psycopg2.extras.execute_values(
                 cur,
-                "INSERT INTO titles (url, title, published_at, author, category, sponsored)"
-                " VALUES %s ON CONFLICT (url) DO NOTHING RETURNING url",
+                "INSERT INTO titles (url, title, published_at, author, category, sponsored,"
+                " tagged_with) VALUES %s ON CONFLICT (url) DO NOTHING RETURNING id, title, url",
                 rows,
                 page_size=max(len(rows), 1),
                 fetch=True,
             )
+            tag_rows(cur, [(row_id, title) for row_id, title, _ in new], fresh=True)
             conn.commit()
     except BaseException:
         rollback_quietly(conn)
         raise
-    return [row[0] for row in new]
+    return [row[2] for row in new]
 
 
 def _row(t: Title) -> tuple[Any, ...]:
@@ -66,7 +71,7 @@ WHERE (t.published_at IS NULL AND EXCLUDED.published_at IS NOT NULL)
    OR (NULLIF(t.author, '') IS NULL AND EXCLUDED.author IS NOT NULL)
    OR (NULLIF(t.category, '') IS NULL AND EXCLUDED.category IS NOT NULL)
    OR (NOT t.sponsored AND EXCLUDED.sponsored)
-RETURNING (xmax = 0) AS added
+RETURNING t.id, t.title, (xmax = 0) AS added
 """
 
 
@@ -75,11 +80,14 @@ def merge_titles(cur: Cursor, titles: Iterable[Title]) -> tuple[int, int]:
     rows = list({t.url: _row(t) for t in titles}.values())
     if not rows:
         return 0, 0
+    from .tags import tag_rows
+
     changed = psycopg2.extras.execute_values(
         cur, _MERGE_SQL, rows, page_size=max(len(rows), 1), fetch=True
     )
-    added = sum(1 for (was_added,) in changed if was_added)
-    return added, len(changed) - added
+    new = [(row_id, title) for row_id, title, was_added in changed if was_added]
+    tag_rows(cur, new)
+    return len(new), len(changed) - len(new)
 
 
 def title_status(conn: Connection) -> dict[str, Any]:
