@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from .deadline import Deadline
 from .errors import UtodayError
-from .labelling import InputRefused, Labeller, OutOfTime
+from .labelling import InputRefused, Labeller, OutOfTime, ServiceFault
 from .labelling.base import MIN_REQUEST_SECONDS
 from .records import LabelRequest, LabelSummary
 from .settings import Settings
@@ -92,6 +92,10 @@ def label_titles(
             summary.remaining = count_pending(conn, model=model, relabel=relabel)
 
 
+# A headline any sentiment model answers: the control when a whole batch is refused.
+PROBE = "Bitcoin Price Holds Steady Ahead of the Weekend"
+
+
 def _classify(
     labeller: Labeller,
     rows: list[tuple[int, str]],
@@ -99,18 +103,70 @@ def _classify(
     labels: Labelled,
     refused: Refused,
 ) -> None:
-    """Label `rows`, splitting a refused batch in halves until the refused titles are isolated."""
+    """Label a claimed batch. A title is held refused only on evidence that the service works:
+    its neighbours answered, or (when nothing in the batch did: the whole batch, then both its
+    halves, or a lone title) an ordinary control headline does. When the control is refused too,
+    it is a service fault: the run stops and no title is retired, after a few requests rather
+    than a bisection of the whole batch."""
+    first = _try(labeller, rows, deadline, labels)
+    if first is None:
+        return
+    if len(rows) == 1:
+        suspects = [(rows, first)]
+    else:
+        middle = len(rows) // 2
+        tried = [(half, _try(labeller, half, deadline, labels))
+                 for half in (rows[:middle], rows[middle:])]
+        suspects = [(half, exc) for half, exc in tried if exc is not None]
+        if len(suspects) < len(tried):  # a sibling answered: the service works
+            for half, exc in suspects:
+                _isolate(labeller, half, deadline, labels, refused, exc)
+            return
+    try:
+        labeller.classify([PROBE], deadline)
+    except InputRefused as control:
+        raise _fault(len(rows), control) from control
+    for half, refusal in suspects:  # the control answered: the titles are at fault
+        _isolate(labeller, half, deadline, labels, refused, refusal)
+
+
+def _isolate(
+    labeller: Labeller,
+    rows: list[tuple[int, str]],
+    deadline: Deadline,
+    labels: Labelled,
+    refused: Refused,
+    exc: InputRefused,
+) -> None:
+    if len(rows) == 1:
+        refused.append((rows[0][0], exc.reason))
+        return
+    middle = len(rows) // 2
+    for half in (rows[:middle], rows[middle:]):
+        again = _try(labeller, half, deadline, labels)
+        if again is not None:
+            _isolate(labeller, half, deadline, labels, refused, again)
+
+
+def _try(
+    labeller: Labeller, rows: list[tuple[int, str]], deadline: Deadline, labels: Labelled
+) -> InputRefused | None:
+    """Classify `rows` into `labels`; the refusal when the backend refused them."""
     try:
         predictions = labeller.classify([title for _, title in rows], deadline)
     except InputRefused as exc:
-        if len(rows) == 1:
-            refused.append((rows[0][0], exc.reason))
-            return
-        middle = len(rows) // 2
-        _classify(labeller, rows[:middle], deadline, labels, refused)
-        _classify(labeller, rows[middle:], deadline, labels, refused)
-        return
+        return exc
     labels.extend(
         (row_id, p.sentiment, p.score, p.scores)
         for (row_id, _), p in zip(rows, predictions, strict=True)
+    )
+    return None
+
+
+def _fault(size: int, exc: InputRefused) -> ServiceFault:
+    what = "a lone title" if size == 1 else f"a batch of {size} titles, both its halves"
+    return ServiceFault(
+        f"{exc.reason}, for {what} and an ordinary control headline: a fault of the service, "
+        "not of the titles; no title was changed; the next run tries again (check HF_MODEL and "
+        "https://status.huggingface.co)"
     )

@@ -17,7 +17,8 @@ from tests.helpers import TOKEN, label, label_result
 from utoday_sentiment.cli import main
 from utoday_sentiment.deadline import Deadline
 from utoday_sentiment.errors import UtodayError
-from utoday_sentiment.labelling.hf_api import HFClient
+from utoday_sentiment.labelling import ServiceFault
+from utoday_sentiment.labelling.hf_api import HFClient, ModelNotServed
 from utoday_sentiment.records import Title
 from utoday_sentiment.settings import load_settings
 from utoday_sentiment.store.connection import connect
@@ -363,3 +364,49 @@ def test_run_max_seconds_bounds_the_scrape_and_the_labelling_together(
     # about 2 s were left for labelling: a budget of its own would have labelled all 30
     labelled = int(label_line.split()[1])
     assert 0 < labelled < 30 and "out of time" in label_line
+
+
+def test_a_service_fault_stops_the_run_without_retiring_a_title(conn, hf, query):
+    """The hf-inference backend answers any internal failure with 400: when the whole batch,
+    both halves and an ordinary control headline are refused, no title is at fault."""
+    seed(conn, 32)
+    hf.reject = " "  # every input holds a space: every input is refused
+    result = run_labeller(conn, hf, result=True, batch_size=32)
+    assert isinstance(result.error, ServiceFault)
+    assert "a batch of 32 titles, both its halves and an ordinary control headline" in str(
+        result.error
+    )
+    assert [len(b) for b in hf.batches] == [32, 16, 16, 1]  # four requests, not 63
+    assert query("SELECT count(*) FROM titles WHERE label_attempts > 0 OR sentiment IS NOT NULL"
+                 ) == [(0,)]
+    assert query("SELECT count(*) FROM titles WHERE claim_token IS NOT NULL") == [(0,)]
+    assert result.summary.remaining == 32
+
+
+def test_a_lone_refused_title_is_retired_only_when_the_control_answers(conn, hf, query):
+    insert_titles(conn, [Title("Poison headline", "https://u.today/poison", NEWEST)])
+    hf.reject = "Poison"
+    summary = run_labeller(conn, hf)
+    assert (summary.labelled, summary.failed) == (0, 1)
+    assert [len(b) for b in hf.batches] == [1, 1]  # the title, then the control
+    hf.batches.clear()
+    hf.reject = " "  # now the service refuses everything
+    with conn.cursor() as cur:
+        cur.execute("UPDATE titles SET label_attempts = 0")
+    conn.commit()
+    result = run_labeller(conn, hf, result=True)
+    assert isinstance(result.error, ServiceFault) and "a lone title" in str(result.error)
+    assert query("SELECT label_attempts FROM titles") == [(0,)]
+
+
+def test_a_model_the_router_does_not_serve_stops_the_run(conn, hf, query):
+    seed(conn, 5)
+    hf.script.append(Reply('{"error": "Model not supported by provider hf-inference"}', 400,
+                           "application/json"))
+    result = run_labeller(conn, hf, result=True)
+    assert isinstance(result.error, ModelNotServed)
+    message = str(result.error)
+    assert "does not serve the model" in message and "HF_MODEL" in message
+    assert "inference_provider=hf-inference" in message
+    assert len(hf.batches) == 1  # no bisection
+    assert query("SELECT count(*) FROM titles WHERE label_attempts > 0") == [(0,)]

@@ -117,6 +117,37 @@ def test_429_waits_retry_after(api, client, clock):
     assert clock.slept == [4.0]
 
 
+def test_429_waits_the_ietf_ratelimit_reset(api, client, clock):
+    api.post(URL, status=429, body="Too Many Requests",
+             headers={"RateLimit": '"api";r=0;t=7', "RateLimit-Policy": '"api";q=1000;w=300'})
+    api.post(URL, json=ok("neutral"))
+    client.classify(["a"], Deadline(60, clock=clock))
+    assert clock.slept == [7.0]
+
+
+def test_429_whose_reset_is_beyond_the_deadline_stops_in_time(api, client, clock):
+    api.post(URL, status=429, body="Too Many Requests", headers={"RateLimit": '"api";r=0;t=300'})
+    with pytest.raises(OutOfTime):
+        client.classify(["a"], Deadline(60, clock=clock))
+    assert clock.slept == []
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (400, '{"error": "Model not supported by provider hf-inference"}'),
+        (404, '{"error": "Model mrm8488/gone does not exist"}'),
+    ],
+)
+def test_a_model_that_is_not_served_stops_the_run(api, client, clock, status, body):
+    from utoday_sentiment.labelling.hf_api import ModelNotServed
+
+    api.post(URL, status=status, body=body, content_type="application/json")
+    with pytest.raises(ModelNotServed, match="does not serve the model"):
+        client.classify(["a", "b"], Deadline(60, clock=clock))
+    assert len(api.calls) == 1
+
+
 def test_429_without_retry_after_backs_off_exponentially(api, client, clock):
     api.post(URL, status=429, body="Too Many Requests")
     api.post(URL, status=429, body="Too Many Requests")

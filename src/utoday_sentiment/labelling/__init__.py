@@ -4,7 +4,7 @@ backends behind it (`hf_api`: the Hugging Face Inference API)."""
 from __future__ import annotations
 
 from ..settings import Settings
-from .base import InputRefused, Labeller, OutOfTime, StopRun
+from .base import InputRefused, Labeller, OutOfTime, ServiceFault, StopRun
 
 
 def make_labeller(settings: Settings) -> Labeller:
@@ -14,4 +14,6 @@ def make_labeller(settings: Settings) -> Labeller:
     return HFClient(settings)
 
 
-__all__ = ["InputRefused", "Labeller", "OutOfTime", "StopRun", "make_labeller"]
+__all__ = [
+    "InputRefused", "Labeller", "OutOfTime", "ServiceFault", "StopRun", "make_labeller",
+]

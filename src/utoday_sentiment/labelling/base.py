@@ -4,7 +4,8 @@ A backend takes texts and returns one Prediction per text, in order, within a De
 - StopRun (a UtodayError): the run cannot go on (bad token, no credits, model not served, a backend
   that keeps failing); the message says what to do, and no title is changed.
 - InputRefused: the backend refused this batch's input; the caller narrows it down to the titles
-  that are refused.
+  that are refused, but only on evidence: when nothing at all is answered (the halves refused
+  too, or a lone title), it is a ServiceFault that stops the run and retires no title.
 - OutOfTime: no time is left for another attempt; nothing was lost, the caller stops.
 """
 
@@ -23,6 +24,10 @@ MIN_REQUEST_SECONDS = 1.0
 
 class StopRun(UtodayError):
     """The backend cannot be used now; the run stops and changes no title."""
+
+
+class ServiceFault(StopRun):
+    """Every part of a batch was refused: the service is failing, not the titles."""
 
 
 class InputRefused(Exception):

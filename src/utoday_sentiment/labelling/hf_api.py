@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import re
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -24,6 +25,7 @@ from .interpret import (
     InvalidResponse,
     UnknownLabel,
     interpret,
+    ratelimit_reset_seconds,
     retry_after_seconds,
     snippet,
     truncate,
@@ -40,6 +42,20 @@ REJECTED = (400, 413, 422)
 
 class ApiError(StopRun):
     """The API cannot be used now: bad token, no credits, model not served, or it keeps failing."""
+
+
+class ModelNotServed(ApiError):
+    """The router answers that hf-inference does not (or no longer) serve the model."""
+
+
+# The router's answers for a model it does not serve: 400 "Model not supported by provider
+# hf-inference", 404 "Model ... does not exist" / "is not served".
+NOT_SERVED = re.compile(
+    r"not supported by provider|not (?:be )?served|does not exist|model not found", re.IGNORECASE
+)
+SERVED_MODELS = (
+    "https://huggingface.co/models?inference_provider=hf-inference&pipeline_tag=text-classification"
+)
 
 
 class HFClient:
@@ -147,9 +163,17 @@ class HFClient:
             return wait, f"503 ({error}); resending with x-wait-for-model"
         if status == 429:
             after = retry_after_seconds(response.headers.get("Retry-After"))
+            if after is None:
+                after = ratelimit_reset_seconds(response.headers.get("RateLimit"))
             return (-1 if after is None else after), f"429 rate limited ({error})"
         if status in TRANSIENT:
             return -1, f"{status} ({error})"
+        if status in (400, 404) and NOT_SERVED.search(error):
+            raise ModelNotServed(
+                f"Hugging Face does not serve the model {self.settings.hf_model} ({status}: "
+                f"{error}); pick a served model with HF_MODEL (see {SERVED_MODELS}) or another "
+                "labelling service (HF_API_URL for a dedicated endpoint). No title was changed"
+            )
         if status in REJECTED:
             raise InputRefused(f"Hugging Face refused the input ({status}): {error}")
         raise ApiError(self._fatal_message(status, error))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -92,3 +93,15 @@ def retry_after_seconds(value: str | None) -> float | None:
     if math.isnan(seconds):
         return None
     return max(seconds, 0.0)
+
+
+_RESET = re.compile(r"(?:^|[;,\s])t\s*=\s*(\d+(?:\.\d+)?)")
+
+
+def ratelimit_reset_seconds(value: str | None) -> float | None:
+    """Seconds until the quota resets, from the IETF `RateLimit` header the Hub sends, e.g.
+    `"api";r=0;t=55` (t: seconds to reset); None when absent or unreadable."""
+    if not value:
+        return None
+    found = _RESET.search(value)
+    return float(found.group(1)) if found else None
