@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import cache
 
 from .lexicon import Lexicon
@@ -26,57 +27,125 @@ def _name_pattern(name: str) -> str:
     return r"(?<![\w$])" + r"\s+".join(words) + _END
 
 
+_WORD = re.compile(r"\w+")
+
+
+def _key(text: str) -> str:
+    """The first word of a name or ticker, lower case: what a headline must hold to be tried."""
+    found = _WORD.search(text.lower())
+    return found.group(0) if found else text.lower()
+
+
 @cache
-def _compiled(lexicon: Lexicon) -> tuple[list[tuple[re.Pattern[str], str]], ...]:
-    names, word_names, tickers, marked = [], [], [], []
+def _index(lexicon: Lexicon) -> dict[str, frozenset[str]]:
+    """First word (lower case) -> the coins one of whose names or ticker starts with it."""
+    index: dict[str, set[str]] = {}
     for coin in lexicon.coins:
-        for name in coin.names:
-            names.append((len(name), re.compile(_name_pattern(name), re.IGNORECASE), coin.symbol))
-        for name in coin.word_names:
-            word_names.append((re.compile(_name_pattern(name), re.IGNORECASE), coin.symbol))
+        for text in (*coin.names, *coin.word_names, coin.symbol):
+            index.setdefault(_key(text), set()).add(coin.symbol)
+    return {key: frozenset(symbols) for key, symbols in index.items()}
+
+
+def _candidates(title: str, lexicon: Lexicon) -> frozenset[str]:
+    """The coins worth trying on `title`: a dictionary look-up per word (and per word without a
+    plural ending), instead of every pattern of every coin on every headline."""
+    index = _index(lexicon)
+    found: set[str] = set()
+    for word in _WORD.findall(title.lower()):
+        for form in (word, word[:-1], word[:-2]):
+            found |= index.get(form, frozenset())
+    return frozenset(found)
+
+
+@dataclass(frozen=True)
+class _Patterns:
+    names: tuple[tuple[int, re.Pattern[str]], ...]  # (length, pattern): the longest name first
+    word_names: tuple[re.Pattern[str], ...]
+    tickers: tuple[re.Pattern[str], ...]  # $TICK, (TICK), and TICK unless it is a word
+
+
+@cache
+def _compiled(lexicon: Lexicon) -> dict[str, _Patterns]:
+    compiled = {}
+    for coin in lexicon.coins:
         tick = re.escape(coin.symbol)
-        marked.append((re.compile(rf"\(\s*{tick}\s*\)"), coin.symbol))  # "Cardano (ADA)"
-        marked.append((re.compile(rf"(?<![\w$])\${tick}(?![\w])", re.IGNORECASE), coin.symbol))
+        tickers = [
+            re.compile(rf"\(\s*{tick}\s*\)"),  # "Cardano (ADA)"
+            re.compile(rf"(?<![\w$])\${tick}(?![\w])", re.IGNORECASE),  # "$PEPE", "$pepe"
+        ]
         if not coin.ticker_is_word:
-            tickers.append((re.compile(rf"(?<![\w$]){tick}(?![\w])"), coin.symbol))
-    names.sort(key=lambda item: -item[0])  # the longest name first
-    return [(p, s) for _, p, s in names], word_names, tickers, marked
+            tickers.append(re.compile(rf"(?<![\w$]){tick}(?![\w])"))  # "BTC, ETH Slide"
+        compiled[coin.symbol] = _Patterns(
+            tuple((len(n), re.compile(_name_pattern(n), re.IGNORECASE)) for n in coin.names),
+            tuple(re.compile(_name_pattern(n), re.IGNORECASE) for n in coin.word_names),
+            tuple(tickers),
+        )
+    return compiled
 
 
 def coins_in(title: str, lexicon: Lexicon) -> list[str]:
     """The symbols of the coins `title` is about, sorted; [] when none."""
-    names, word_names, tickers, marked = _compiled(lexicon)
+    candidates = _candidates(title, lexicon)
+    if not candidates:
+        return []
+    compiled = _compiled(lexicon)
+    names = sorted(
+        ((length, pattern, symbol) for symbol in candidates
+         for length, pattern in compiled[symbol].names),
+        key=lambda item: -item[0],
+    )
     found: set[str] = set()
     text = title
-    for pattern, symbol in names:
+    for _, pattern, symbol in names:
         if pattern.search(text):
             found.add(symbol)
             text = pattern.sub(lambda m: " " * len(m.group(0)), text)  # a longer name owns it
-    by_ticker = {s for p, s in [*marked, *tickers] if p.search(title)}
+    by_ticker = {s for s in candidates if any(p.search(title) for p in compiled[s].tickers)}
     found |= by_ticker
-    for pattern, symbol in word_names:
-        if symbol in by_ticker and pattern.search(text):
+    for symbol in by_ticker:
+        if any(p.search(text) for p in compiled[symbol].word_names):
             found.add(symbol)
     return sorted(found)
 
 
-def _keyword_pattern(keyword: str) -> str:
-    if keyword == "%":
-        return r"\d\s*%"
-    stem = keyword.rstrip("*")
-    words = r"\s+".join(re.escape(w) for w in stem.split())
-    tail = r"\w*" if keyword.endswith("*") else ""
-    return rf"(?<![\w]){words}{tail}(?![\w])"
+@dataclass(frozen=True)
+class _Topic:
+    name: str
+    words: frozenset[str]  # whole words
+    prefixes: tuple[str, ...]  # keyword* : any word starting so
+    phrases: tuple[str, ...]  # several words in a row, " "-joined
+    percent: bool  # "%": a number with a percent sign
 
 
 @cache
-def _topic_patterns(lexicon: Lexicon) -> list[tuple[str, re.Pattern[str]]]:
-    return [
-        (topic, re.compile("|".join(_keyword_pattern(k) for k in keywords), re.IGNORECASE))
-        for topic, keywords in lexicon.topics
-    ]
+def _topics(lexicon: Lexicon) -> tuple[_Topic, ...]:
+    made = []
+    for name, keywords in lexicon.topics:
+        words, prefixes, phrases = set(), [], []
+        for keyword in keywords:
+            tokens = _WORD.findall(keyword.lower())
+            if keyword.endswith("*") and len(tokens) == 1:
+                prefixes.append(tokens[0])
+            elif len(tokens) == 1:
+                words.add(tokens[0])
+            elif tokens:
+                phrases.append(" ".join(tokens))
+        made.append(_Topic(name, frozenset(words), tuple(prefixes), tuple(phrases),
+                           "%" in keywords))
+    return tuple(made)
+
+
+_PERCENT = re.compile(r"\d\s*%")
 
 
 def topics_in(title: str, lexicon: Lexicon) -> list[str]:
-    """The topics whose keywords `title` holds, sorted."""
-    return sorted(topic for topic, pattern in _topic_patterns(lexicon) if pattern.search(title))
+    """The topics whose keywords `title` holds as whole words (case-insensitive), sorted."""
+    words = _WORD.findall(title.lower())
+    present, joined = set(words), " " + " ".join(words) + " "
+    return sorted(
+        topic.name for topic in _topics(lexicon)
+        if present & topic.words
+        or any(w.startswith(p) for p in topic.prefixes for w in words)
+        or any(f" {phrase} " in joined for phrase in topic.phrases)
+        or (topic.percent and _PERCENT.search(title))
+    )
