@@ -20,13 +20,13 @@ from .records import (
     ScrapeSummary,
 )
 from .settings import Kind, Settings, Whole, setting
-from .store.connection import Connection
 
 if TYPE_CHECKING:
     from .label import BatchCallback
     from .labelling import Labeller
     from .scrape import PageCallback
     from .site import SiteClient
+    from .store.connection import Connection
 
 S = TypeVar("S", ScrapeSummary, LabelSummary, ReparseSummary)
 
