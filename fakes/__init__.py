@@ -268,8 +268,11 @@ class FakeHF(LocalServer):
     `latency` and `per_input` (seconds) simulate the service's speed.
     """
 
-    def __init__(self, *, latency: float = 0.0, per_input: float = 0.0) -> None:
+    def __init__(
+        self, *, latency: float = 0.0, per_input: float = 0.0, engine: str = "toolkit"
+    ) -> None:
         self.latency, self.per_input = latency, per_input
+        self.engine = engine  # "toolkit" (the router's answers) or "tei" (/predict)
         self.script: list[Reply] = []
         self.reject: str | None = None
         self.batches: list[list[str]] = []  # the inputs of every request, in arrival order
@@ -289,10 +292,12 @@ class FakeHF(LocalServer):
                 length = int(self.headers.get("Content-Length", 0))
                 raw = self.rfile.read(length)
                 try:
-                    inputs = json.loads(raw)["inputs"]
-                    inputs = inputs if isinstance(inputs, list) else [inputs]
+                    sent = json.loads(raw)["inputs"]
+                    sent = sent if isinstance(sent, list) else [sent]
                 except (ValueError, KeyError, TypeError):
-                    inputs = []
+                    sent = []
+                # TEI's batch is a list of one-text lists; record the texts either way
+                inputs = [item[0] if isinstance(item, list) and item else item for item in sent]
                 with fake._lock:
                     fake.batches.append(inputs)
                     fake.headers.append(dict(self.headers.items()))
@@ -301,6 +306,8 @@ class FakeHF(LocalServer):
                     reject = fake.reject
                 if fake.on_request:
                     fake.on_request(number, inputs)
+                if reply is None and fake.engine == "tei":
+                    reply = fake.tei_reply(sent)
                 if reply is None:
                     if reject and any(reject in text for text in inputs):
                         reply = Reply(
@@ -329,4 +336,19 @@ class FakeHF(LocalServer):
 
     def inputs(self) -> list[str]:
         return [text for batch in self.batches for text in batch]
+
+    def tei_reply(self, sent: list) -> Reply:
+        """Text Embeddings Inference's /predict: a list of one-text lists gives one ranking per
+        input; a flat list of two texts is read as one sentence pair (one ranking); another flat
+        list is refused."""
+        if sent and all(isinstance(item, list) for item in sent):
+            body = json.dumps([fake_scores(item[0]) for item in sent])
+        elif len(sent) == 2:
+            body = json.dumps(fake_scores(f"{sent[0]} {sent[1]}"))
+        elif len(sent) == 1:
+            body = json.dumps(fake_scores(sent[0]))
+        else:
+            return Reply('{"error": "Input validation error: `inputs` must be a list of lists",'
+                         ' "error_type": "Validation"}', 422, "application/json")
+        return Reply(body, 200, "application/json", delay=self.latency)
 

@@ -96,6 +96,11 @@ def cmd_scrape(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _can_label(settings: Settings) -> bool:
+    """The router needs a token; a dedicated endpoint may be public."""
+    return bool(settings.hf_api_token) or settings.sentiment_backend == "endpoint"
+
+
 def _awaiting_labels_line(conn: Connection, settings: Settings) -> str:
     pending = pending_labels(conn, settings)
     waiting = {0: "no title awaits a label", 1: "1 title awaits a label"}.get(
@@ -128,7 +133,7 @@ def _label(args: argparse.Namespace, settings: Settings, conn: Connection,
 def cmd_label(args: argparse.Namespace, settings: Settings) -> int:
     with closing(_connect(settings)) as conn:
         _migrate(conn)
-        if not settings.hf_api_token:
+        if not _can_label(settings):
             raise ConfigError(_awaiting_labels_line(conn, settings))
         _label(args, settings, conn)
     return 0
@@ -144,7 +149,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
                 raise scrape_error
             # The site is down or changed: still label what is stored, then fail.
             print(f"{PROG}: error: {scrape_error}", file=sys.stderr)
-        if settings.hf_api_token:
+        if _can_label(settings):
             _label(args, settings, conn, deadline)
         else:
             print(f"label: skipped; {_awaiting_labels_line(conn, settings)}")

@@ -1,5 +1,6 @@
 """Labelling: one protocol (`base.Labeller`), the pure reading of answers (`interpret`), and the
-backends behind it (`hf_api`: the Hugging Face Inference API)."""
+backends behind it (`hf_api`: the Hugging Face Inference API; `endpoint`: a dedicated
+Inference Endpoint, Inference Toolkit or Text Embeddings Inference)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,11 @@ from .base import InputRefused, Labeller, OutOfTime, ServiceFault, StopRun
 
 
 def make_labeller(settings: Settings) -> Labeller:
-    """The backend the settings choose."""
+    """The backend SENTIMENT_BACKEND chooses."""
+    if settings.sentiment_backend == "endpoint":
+        from .endpoint import EndpointClient
+
+        return EndpointClient(settings)
     from .hf_api import HFClient
 
     return HFClient(settings)

@@ -69,7 +69,7 @@ class HFClient:
         sleep: Callable[[float], None] = time.sleep,
         jitter: Callable[[], float] = random.random,
     ) -> None:
-        if not settings.hf_api_token:
+        if not settings.hf_api_token and self.needs_token:
             raise ApiError("HF_API_TOKEN is not set; see `utoday-sentiment label --help`")
         self.settings = settings
         self.model = settings.hf_model
@@ -88,16 +88,42 @@ class HFClient:
         token = self.settings.hf_api_token
         return text.replace(token, "***") if token else text
 
-    def classify(self, texts: Sequence[str], deadline: Deadline) -> list[Prediction]:
-        payload = json.dumps(
+    url_setting = "HF_MODEL"  # what to change when the service does not serve the model
+    needs_token = True
+
+    @property
+    def url(self) -> str:
+        return self.settings.hf_url
+
+    def _body(self, texts: Sequence[str]) -> bytes:
+        """The router's (and the Inference Toolkit's) batch: one result list per input."""
+        return json.dumps(
             {"inputs": [truncate(t) for t in texts], "parameters": {"top_k": self.top_k}},
             ensure_ascii=False,
         ).encode("utf-8")
+
+    def _headers(self, timeout: float) -> dict[str, str]:
+        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        if self.settings.hf_api_token:
+            headers["Authorization"] = f"Bearer {self.settings.hf_api_token}"
+        if self.wait_for_model:
+            headers["x-wait-for-model"] = "true"
+        return headers
+
+    def _unavailable(self, error: str) -> str:
+        """What a 503 means here."""
+        return f"503 ({error}); resending with x-wait-for-model"
+
+    def _refused_shape(self, status: int, error: str) -> bool:
+        """Did the service refuse the body's shape (then resend another), not the titles?"""
+        return False
+
+    def classify(self, texts: Sequence[str], deadline: Deadline) -> list[Prediction]:
         failures = 0
         while True:
             if not deadline.allows(MIN_REQUEST_SECONDS):
                 raise OutOfTime("no time left for another request")
-            delay, problem = self._attempt(payload, len(texts), deadline)
+            delay, problem = self._attempt(self._body(texts), len(texts), deadline)
             if delay is None:
                 return problem  # the predictions
             failures += 1
@@ -121,20 +147,13 @@ class HFClient:
     def _attempt(self, payload: bytes, count: int, deadline: Deadline) -> tuple[float | None, Any]:
         """One request. Returns (None, predictions), or (delay, problem) for a retry
         (delay < 0: use the backoff). Raises for everything that must not be retried."""
-        headers = {
-            "Authorization": f"Bearer {self.settings.hf_api_token}",
-            "Content-Type": "application/json",
-            "Accept": "application/json",
-        }
-        if self.wait_for_model:
-            headers["x-wait-for-model"] = "true"
         timeout = deadline.timeout(self.settings.hf_timeout)
         self.requests_sent += 1
         try:
             response = self.session.post(
-                self.settings.hf_url,
+                self.url,
                 data=payload,
-                headers=headers,
+                headers=self._headers(timeout),
                 timeout=(min(5.0, timeout), timeout),
             )
         except requests.exceptions.Timeout:
@@ -150,6 +169,8 @@ class HFClient:
             except UnknownLabel as exc:
                 raise ApiError(str(exc)) from exc
             except InvalidResponse as exc:
+                if self._refused_shape(200, str(exc)):
+                    return 0.0, f"the endpoint read the batch another way ({exc}); resending"
                 if body is None:
                     return -1, f"a 200 whose body is not JSON ({snippet(response.text, 60)!r})"
                 return -1, f"an unusable 200 response: {exc}"
@@ -160,7 +181,9 @@ class HFClient:
             wait: float = -1
             if isinstance(estimated, int | float) and not isinstance(estimated, bool):
                 wait = min(max(float(estimated), 0.0), MAX_MODEL_WAIT)
-            return wait, f"503 ({error}); resending with x-wait-for-model"
+            return wait, self._unavailable(error)
+        if self._refused_shape(status, error):
+            return 0.0, f"the endpoint refused the batch's shape ({status}: {error}); resending"
         if status == 429:
             after = retry_after_seconds(response.headers.get("Retry-After"))
             if after is None:
@@ -171,8 +194,9 @@ class HFClient:
         if status in (400, 404) and NOT_SERVED.search(error):
             raise ModelNotServed(
                 f"Hugging Face does not serve the model {self.settings.hf_model} ({status}: "
-                f"{error}); pick a served model with HF_MODEL (see {SERVED_MODELS}) or another "
-                "labelling service (HF_API_URL for a dedicated endpoint). No title was changed"
+                f"{error}); pick a served model with {self.url_setting} (see {SERVED_MODELS}) or "
+                "another labelling service (SENTIMENT_BACKEND=endpoint with HF_API_URL). No "
+                "title was changed"
             )
         if status in REJECTED:
             raise InputRefused(f"Hugging Face refused the input ({status}): {error}")

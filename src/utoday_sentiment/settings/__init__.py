@@ -49,6 +49,8 @@ class Settings:
     )
     timezone: str = "UTC"
     raw_retention_days: int = 90
+    sentiment_backend: str = "hf-api"
+    hf_endpoint_engine: str = "auto"
     hf_api_token: str | None = field(default=None, repr=False)
     hf_model: str = DEFAULT_HF_MODEL
     hf_api_url: str | None = None  # None: the router URL for hf_model

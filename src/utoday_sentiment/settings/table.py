@@ -165,6 +165,24 @@ SETTINGS: tuple[Setting, ...] = (
         attr="raw_retention_days",
     ),
     Setting(
+        "SENTIMENT_BACKEND",
+        Choice(("hf-api", "endpoint")),
+        "hf-api",
+        "what labels the titles: `hf-api` (the Hugging Face Inference API) or `endpoint` (a "
+        "dedicated Inference Endpoint at `HF_API_URL`)",
+        LABELLING,
+        attr="sentiment_backend",
+    ),
+    Setting(
+        "HF_ENDPOINT_ENGINE",
+        Choice(("auto", "toolkit", "tei")),
+        "auto",
+        "with `SENTIMENT_BACKEND=endpoint`: the endpoint's engine, the Inference Toolkit or Text "
+        "Embeddings Inference (`/predict`); `auto` tells them apart",
+        LABELLING,
+        attr="hf_endpoint_engine",
+    ),
+    Setting(
         "HF_API_TOKEN",
         Text(),
         None,
