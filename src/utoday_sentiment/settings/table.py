@@ -166,12 +166,13 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "SENTIMENT_BACKEND",
-        Choice(("hf-api", "endpoint")),
+        Choice(("hf-api", "endpoint", "sagemaker")),
         "hf-api",
-        "what labels the titles: `hf-api` (the Hugging Face Inference API) or `endpoint` (a "
-        "dedicated Inference Endpoint at `HF_API_URL`)",
+        "what labels the titles: `hf-api` (the Hugging Face Inference API), `endpoint` (a "
+        "dedicated Inference Endpoint at `HF_API_URL`) or `sagemaker` (`SAGEMAKER_ENDPOINT`)",
         LABELLING,
         attr="sentiment_backend",
+        template="SentimentBackend",
     ),
     Setting(
         "HF_ENDPOINT_ENGINE",
@@ -181,6 +182,17 @@ SETTINGS: tuple[Setting, ...] = (
         "Embeddings Inference (`/predict`); `auto` tells them apart",
         LABELLING,
         attr="hf_endpoint_engine",
+    ),
+    Setting(
+        "SAGEMAKER_ENDPOINT",
+        Text(_model_id, "a SageMaker endpoint name"),
+        None,
+        "with `SENTIMENT_BACKEND=sagemaker`: the endpoint's name (the region is the AWS "
+        "configuration's)",
+        LABELLING,
+        attr="sagemaker_endpoint",
+        template="SageMakerEndpointName",
+        example="utoday-sentiment-distilroberta",
     ),
     Setting(
         "HF_API_TOKEN",
@@ -208,6 +220,7 @@ SETTINGS: tuple[Setting, ...] = (
         "the whole endpoint URL, e.g. a dedicated Inference Endpoint",
         LABELLING,
         attr="hf_api_url",
+        template="HfApiUrl",
         doc_default=f"`{HF_ROUTER}$HF_MODEL`",
         example=HF_ROUTER + DEFAULT_HF_MODEL,
     ),

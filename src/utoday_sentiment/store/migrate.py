@@ -191,7 +191,7 @@ def ensure_analyst_role(conn: Connection) -> bool:
 
 
 def _apply(conn: Connection, migration: Migration) -> None:
-    log.info("applying migration %s", migration.name)
+    log.debug("applying migration %s", migration.name)  # the caller says what was applied
     try:
         with conn.cursor() as cur:
             cur.execute(migration.sql)  # sql-source: a shipped, checksummed migration file
