@@ -90,6 +90,6 @@ def test_an_unknown_backend_is_one_line():
     with pytest.raises(ConfigError) as info:
         load_settings({"SENTIMENT_BACKEND": "magic"})
     assert str(info.value) == (
-        "SENTIMENT_BACKEND='magic' is not valid: use one of hf-api, endpoint, sagemaker, "
+        "SENTIMENT_BACKEND='magic' is not valid: use one of hf-api, endpoint, sagemaker, onnx, "
         "such as hf-api"
     )

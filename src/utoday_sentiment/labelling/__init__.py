@@ -11,6 +11,10 @@ from .base import InputRefused, Labeller, OutOfTime, ServiceFault, StopRun
 
 def make_labeller(settings: Settings) -> Labeller:
     """The backend SENTIMENT_BACKEND chooses."""
+    if settings.sentiment_backend == "onnx":
+        from .onnx_local import OnnxClassifier
+
+        return OnnxClassifier(settings)
     if settings.sentiment_backend == "sagemaker":
         from .sagemaker import SageMakerClient
 

@@ -52,6 +52,9 @@ class Settings:
     sentiment_backend: str = "hf-api"
     hf_endpoint_engine: str = "auto"
     sagemaker_endpoint: str | None = None
+    onnx_model: str | None = None
+    onnx_threads: int | None = None
+    onnx_batch_size: int = 32
     hf_api_token: str | None = field(default=None, repr=False)
     hf_model: str = DEFAULT_HF_MODEL
     hf_api_url: str | None = None  # None: the router URL for hf_model

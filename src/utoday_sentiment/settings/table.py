@@ -103,19 +103,11 @@ SETTINGS: tuple[Setting, ...] = (
         template="MaxPages",
     ),
     Setting(
-        "UTODAY_CONNECT_TIMEOUT",
-        Seconds(),
-        5.0,
-        "seconds to connect",
-        SCRAPING,
+        "UTODAY_CONNECT_TIMEOUT", Seconds(), 5.0, "seconds to connect", SCRAPING,
         attr="connect_timeout",
     ),
     Setting(
-        "UTODAY_READ_TIMEOUT",
-        Seconds(),
-        30.0,
-        "seconds to wait for an answer",
-        SCRAPING,
+        "UTODAY_READ_TIMEOUT", Seconds(), 30.0, "seconds to wait for an answer", SCRAPING,
         attr="read_timeout",
     ),
     Setting(
@@ -166,10 +158,11 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "SENTIMENT_BACKEND",
-        Choice(("hf-api", "endpoint", "sagemaker")),
+        Choice(("hf-api", "endpoint", "sagemaker", "onnx")),
         "hf-api",
         "what labels the titles: `hf-api` (the Hugging Face Inference API), `endpoint` (a "
-        "dedicated Inference Endpoint at `HF_API_URL`) or `sagemaker` (`SAGEMAKER_ENDPOINT`)",
+        "dedicated Inference Endpoint at `HF_API_URL`), `sagemaker` (`SAGEMAKER_ENDPOINT`) or "
+        "`onnx` (a local model, `ONNX_MODEL`)",
         LABELLING,
         attr="sentiment_backend",
         template="SentimentBackend",
@@ -193,6 +186,34 @@ SETTINGS: tuple[Setting, ...] = (
         attr="sagemaker_endpoint",
         template="SageMakerEndpointName",
         example="utoday-sentiment-distilroberta",
+    ),
+    Setting(
+        "ONNX_MODEL",
+        Text(str, "a folder or a Hub repo id"),
+        None,
+        "with `SENTIMENT_BACKEND=onnx`: the model folder (model.onnx, tokenizer.json, "
+        "config.json), or a Hub repo id downloaded once into the user cache",
+        LABELLING,
+        attr="onnx_model",
+        example="~/models/distilroberta-financial-int8",
+    ),
+    Setting(
+        "ONNX_THREADS",
+        Whole(1, 64),
+        None,
+        "with `SENTIMENT_BACKEND=onnx`: ONNX Runtime's threads (default: its own choice)",
+        LABELLING,
+        attr="onnx_threads",
+        doc_default="unset: ONNX Runtime's",
+        example="2",
+    ),
+    Setting(
+        "ONNX_BATCH_SIZE",
+        Whole(1, 1024),
+        32,
+        "with `SENTIMENT_BACKEND=onnx`: titles per model run (sorted by length, padded per run)",
+        LABELLING,
+        attr="onnx_batch_size",
     ),
     Setting(
         "HF_API_TOKEN",

@@ -1,0 +1,107 @@
+"""SENTIMENT_BACKEND=onnx: the real loading and inference code (ONNX Runtime, tokenizers) on a
+tiny classifier the test builds offline, labels stored with the model's identity."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from fakes.tiny_model import build
+from tests.helpers import label_result, seed
+from utoday_sentiment.cli import main
+from utoday_sentiment.deadline import Deadline
+from utoday_sentiment.errors import ConfigError
+from utoday_sentiment.labelling import make_labeller
+from utoday_sentiment.settings import load_settings
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory):
+    return build(tmp_path_factory.mktemp("models") / "tiny-finance")
+
+
+def settings_for(folder, **env):
+    return load_settings({"SENTIMENT_BACKEND": "onnx", "ONNX_MODEL": str(folder),
+                          "ONNX_THREADS": "1", **env})
+
+
+def test_labels_titles_with_the_local_model(conn, model, query):
+    titles = ["Bitcoin Price Surges to New High", "XRP Crashes as Whales Move Millions",
+              "Cardano Eyes Golden Cross"]
+    from utoday_sentiment.records import Title
+    from utoday_sentiment.store.titles import insert_titles
+
+    insert_titles(conn, [Title(t, f"https://u.today/o{i}") for i, t in enumerate(titles)])
+    settings = settings_for(model)
+    labeller = make_labeller(settings)
+    result = label_result(conn, labeller, settings)
+    assert result.error is None and result.summary.labelled == 3
+    digest = hashlib.sha256((model / "model.onnx").read_bytes()).hexdigest()[:12]
+    assert query("SELECT title, sentiment, sentiment_model FROM titles ORDER BY id") == [
+        (titles[0], "positive", f"onnx:tiny-finance@{digest}"),
+        (titles[1], "negative", f"onnx:tiny-finance@{digest}"),
+        (titles[2], "neutral", f"onnx:tiny-finance@{digest}"),
+    ]
+    (scores,) = query("SELECT sentiment_scores FROM titles WHERE id = (SELECT min(id) FROM titles)")[0]
+    assert abs(sum(scores.values()) - 1) < 1e-6
+
+
+def test_sorted_padded_batches_give_what_each_title_gives_alone(model):
+    labeller = make_labeller(settings_for(model, ONNX_BATCH_SIZE="3"))
+    titles = ["Bitcoin", "Ethereum Rally Gains as Bulls Return to the Market on a New High",
+              "XRP Slips", "Solana Falls", "Dogecoin Jumps " * 40, "Shiba Inu Flips Rival"]
+    together = labeller.classify(titles, Deadline())
+    alone = [labeller.classify([t], Deadline())[0] for t in titles]
+    for a, b in zip(together, alone, strict=True):
+        assert a.sentiment == b.sentiment and abs(a.score - b.score) < 1e-5
+    assert labeller.requests_sent == 2 + 6  # two runs of three, then six alone
+
+
+def test_the_cli_labels_with_onnx_and_no_token(model, db_url, monkeypatch, capsys, conn):
+    seed(conn, 4, title="Bitcoin Climbs")
+    for name, value in {"DATABASE_URL": db_url, "SENTIMENT_BACKEND": "onnx",
+                        "ONNX_MODEL": str(model)}.items():
+        monkeypatch.setenv(name, value)
+    assert main(["label"]) == 0
+    assert "label: 4 labelled, 0 failed, 0 remaining, 1 request" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("make", "env", "words"),
+    [
+        (None, {"ONNX_MODEL": "/nowhere/at/all"}, "ONNX_MODEL=/nowhere/at/all is not a folder"),
+        ("no-logits", {}, "a classifier takes input_ids and attention_mask and gives logits"),
+        ("odd-labels", {}, "config.json's labels ['LABEL_0', 'LABEL_1', 'LABEL_2'] do not map"),
+        ("empty", {}, "has no model.onnx"),
+    ],
+)
+def test_a_model_that_cannot_be_used_is_one_line_exit_2(tmp_path, monkeypatch, capsys, db_url,
+                                                         make, env, words):
+    folder = tmp_path / "model"
+    if make == "no-logits":
+        build(folder, logits_name="scores")
+    elif make == "odd-labels":
+        build(folder, id2label={"0": "LABEL_0", "1": "LABEL_1", "2": "LABEL_2"})
+    elif make == "empty":
+        folder.mkdir()
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("SENTIMENT_BACKEND", "onnx")
+    monkeypatch.setenv("ONNX_MODEL", env.get("ONNX_MODEL", str(folder)))
+    assert main(["label"]) == 2
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("utoday")]
+    assert len(lines) == 1 and words in lines[0]
+
+
+def test_a_label_map_makes_other_label_names_usable(tmp_path, conn, query):
+    folder = build(tmp_path / "generic", id2label={"0": "LABEL_0", "1": "LABEL_1", "2": "LABEL_2"})
+    settings = settings_for(folder, HF_LABEL_MAP="LABEL_0=negative,LABEL_1=neutral,LABEL_2=positive")
+    seed(conn, 2, title="XRP Plunges")
+    result = label_result(conn, make_labeller(settings), settings)
+    assert result.summary.labelled == 2
+    assert query("SELECT DISTINCT sentiment FROM titles") == [("negative",)]
+
+
+def test_a_missing_onnx_model_setting_is_one_line():
+    with pytest.raises(ConfigError, match="SENTIMENT_BACKEND=onnx needs ONNX_MODEL"):
+        make_labeller(load_settings({"SENTIMENT_BACKEND": "onnx"}))
