@@ -8,23 +8,13 @@ alarm of the stack. One line per check, `ok` or `FAIL` with what to look at.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from .check import Check
 from .errors import ConfigError
 
 STABLE = ("CREATE_COMPLETE", "UPDATE_COMPLETE")
-
-
-@dataclass(frozen=True)
-class Check:
-    name: str
-    ok: bool
-    detail: str
-
-    def line(self) -> str:
-        return f"{'ok  ' if self.ok else 'FAIL'}  {self.name}: {self.detail}"
 
 
 def schedule_event() -> dict[str, str]:

@@ -346,11 +346,23 @@ def cmd_aws(args: argparse.Namespace, settings: Settings) -> int:
             f"cannot talk to AWS ({exc}); set credentials (`aws configure`, AWS_PROFILE) and a "
             "region (--region or AWS_REGION)"
         ) from exc
-    if args.json:
+    return _print_checks(checks, as_json=args.json)
+
+
+def _print_checks(checks: list[Any], *, as_json: bool) -> int:
+    """One line per check (or JSON); exit 1 when any failed."""
+    if as_json:
         print(json.dumps([{"check": c.name, "ok": c.ok, "detail": c.detail} for c in checks]))
     else:
         print("\n".join(c.line() for c in checks))
     return 0 if all(c.ok for c in checks) else 1
+
+
+def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
+    from ..check import run_checks
+
+    checks = run_checks(settings, lambda: _connect(settings))
+    return _print_checks(checks, as_json=args.json)
 
 
 def cmd_tag(args: argparse.Namespace, settings: Settings) -> int:
@@ -368,6 +380,7 @@ def cmd_tag(args: argparse.Namespace, settings: Settings) -> int:
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "tag": cmd_tag,
+    "check": cmd_check,
     "aws": cmd_aws,
     "reparse": cmd_reparse,
     "pages": cmd_pages,

@@ -49,6 +49,13 @@ HELP: dict[str, tuple[str, str]] = {
         "scraper kept): add the cards an earlier parser missed, fill fields left empty, set the "
         "sponsored flag. Never duplicates a title, never empties a field; one transaction.",
     ),
+    "check": (
+        "check the database, the site and the labelling backend, one line each",
+        "Before trusting a setup: the database is reachable and its schema current; the site "
+        "answers and page 0 parses to headlines; the labelling backend works (for hf-api: the "
+        "Hub says the model is served and a token is set) and classifies a known headline. "
+        "Exit 1 if any check fails. Writes nothing.",
+    ),
     "tag": (
         "tag stored titles with the coins they name (after a lexicon change)",
         "Tag titles with the coins (and topics) they are about, from the coin lexicon shipped "
@@ -242,6 +249,9 @@ def build_parser() -> ArgumentParser:
     listing.add_argument("--limit", type=typed(Whole(1)), metavar="N", help="at most N pages")
     show = what.add_parser("show", help="write one archived page's body to standard output")
     show.add_argument("id", type=typed(Whole(1)), metavar="ID", help="the page id (see list)")
+
+    check = _command(sub, "check")
+    check.add_argument("--json", action="store_true", help="print JSON instead of text")
 
     tag = _command(sub, "tag")
     tag.add_argument("--all", action="store_true", help="re-tag every title, not only stale ones")

@@ -52,6 +52,7 @@ class Settings:
     sentiment_backend: str = "hf-api"
     hf_endpoint_engine: str = "auto"
     sagemaker_endpoint: str | None = None
+    hf_endpoint: str = "https://huggingface.co"
     onnx_model: str | None = None
     onnx_threads: int | None = None
     onnx_batch_size: int = 32

@@ -197,24 +197,14 @@ SETTINGS: tuple[Setting, ...] = (
         attr="onnx_model",
         example="~/models/distilroberta-financial-int8",
     ),
-    Setting(
-        "ONNX_THREADS",
-        Whole(1, 64),
-        None,
-        "with `SENTIMENT_BACKEND=onnx`: ONNX Runtime's threads (default: its own choice)",
-        LABELLING,
-        attr="onnx_threads",
-        doc_default="unset: ONNX Runtime's",
-        example="2",
-    ),
-    Setting(
-        "ONNX_BATCH_SIZE",
-        Whole(1, 1024),
-        32,
-        "with `SENTIMENT_BACKEND=onnx`: titles per model run (sorted by length, padded per run)",
-        LABELLING,
-        attr="onnx_batch_size",
-    ),
+    Setting("ONNX_THREADS", Whole(1, 64), None, "with `SENTIMENT_BACKEND=onnx`: ONNX Runtime's "
+            "threads (default: its own choice)", LABELLING, attr="onnx_threads",
+            doc_default="unset: ONNX Runtime's", example="2"),
+    Setting("ONNX_BATCH_SIZE", Whole(1, 1024), 32, "with `SENTIMENT_BACKEND=onnx`: titles per "
+            "model run (sorted by length, padded per run)", LABELLING, attr="onnx_batch_size"),
+    Setting("HF_ENDPOINT", Text(_http_url, "an http(s) URL with a host and no query"),
+            "https://huggingface.co", "the Hub that `check` asks whether a model is served (a "
+            "mirror), as huggingface_hub does", LABELLING, attr="hf_endpoint"),
     Setting(
         "HF_API_TOKEN",
         Text(),
