@@ -147,8 +147,21 @@ def run_reparse(request: ReparseRequest, settings: Settings, conn: Connection
     return JobResult(summary)
 
 
+def model_identity(settings: Settings) -> str:
+    """What the configured backend stores with each label (without loading a local model)."""
+    backend = settings.sentiment_backend
+    if backend == "sagemaker":
+        return f"sagemaker:{settings.sagemaker_endpoint}"
+    if backend == "onnx":
+        from .labelling import make_labeller
+
+        return make_labeller(settings).model  # the model file's hash is part of it
+    return f"{backend}:{settings.hf_model}"
+
+
 def pending_labels(conn: Connection, settings: Settings, *, relabel: bool = False) -> int:
     """How many titles await a label from the configured model."""
     from .store.titles import count_pending
 
-    return count_pending(conn, model=settings.hf_model, relabel=relabel)
+    model = model_identity(settings) if relabel else ""  # unlabelled titles ignore the model
+    return count_pending(conn, model=model, relabel=relabel)

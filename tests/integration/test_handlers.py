@@ -160,7 +160,7 @@ def test_relabel_event(lambda_env, db_url, hf, query, monkeypatch):
     monkeypatch.setenv("HF_MODEL", "ProsusAI/finbert")
     result = invoke("label", event("relabel.json"))
     assert result["labelled"] == 5
-    assert query("SELECT DISTINCT sentiment_model FROM titles") == [("ProsusAI/finbert",)]
+    assert query("SELECT DISTINCT sentiment_model FROM titles") == [("hf-api:ProsusAI/finbert",)]
 
 
 def test_labeller_with_5_seconds_left_stops_in_time(lambda_env, db_url, hf, query):

@@ -80,7 +80,7 @@ def test_every_title_is_labelled_with_its_scores(conn, hf, query):
         assert sentiment == expected[0]["label"]
         assert score == pytest.approx(expected[0]["score"])
         assert scores == {e["label"]: pytest.approx(e["score"]) for e in expected}
-        assert model == load_settings({}).hf_model
+        assert model == "hf-api:" + load_settings({}).hf_model
         assert labelled_at is not None
     assert {r[1] for r in rows} == {"positive", "negative", "neutral"}
 
@@ -235,7 +235,7 @@ def test_relabel_after_a_model_switch(conn, hf, query):
     assert run_labeller(conn, hf, env=other).labelled == 0  # plain label: nothing is unlabelled
     summary = run_labeller(conn, hf, env=other, relabel=True, batch_size=5)
     assert (summary.labelled, summary.remaining) == (7, 0)
-    assert query("SELECT DISTINCT sentiment_model FROM titles") == [("ProsusAI/finbert",)]
+    assert query("SELECT DISTINCT sentiment_model FROM titles") == [("hf-api:ProsusAI/finbert",)]
     assert len(hf.inputs()) == 7
 
 

@@ -99,3 +99,28 @@ def test_badly_named_migration_file_is_refused(tmp_path):
     (tmp_path / "two.sql").write_text("SELECT 2;")
     with pytest.raises(MigrationError, match="two.sql .* not named NNNN_description.sql"):
         load_migrations(tmp_path)
+
+
+def test_labels_stored_before_model_identities_get_the_inference_apis_name(db_url, query):
+    from utoday_sentiment.store.connection import connect
+    from utoday_sentiment.store.migrate import load_migrations, migrate
+
+    conn = connect(db_url)
+    migrations = load_migrations()
+    before = [m for m in migrations if m.name < "0008"]
+    migrate(conn, before)
+    with conn.cursor() as cur:
+        cur.execute(
+            "INSERT INTO titles (url, title, sentiment, sentiment_score, sentiment_model,"
+            " labelled_at) VALUES ('https://u.today/a', 'A', 'neutral', 0.9, 'org/model', now()),"
+            " ('https://u.today/b', 'B', 'neutral', 0.9, 'onnx:tiny@abc', now()),"
+            " ('https://u.today/c', 'C', NULL, NULL, NULL, NULL)"
+        )
+    conn.commit()
+    migrate(conn, migrations)
+    conn.close()
+    assert query("SELECT url, sentiment_model FROM titles ORDER BY url") == [
+        ("https://u.today/a", "hf-api:org/model"),
+        ("https://u.today/b", "onnx:tiny@abc"),
+        ("https://u.today/c", None),
+    ]

@@ -35,6 +35,7 @@ _OTHER_SHAPE = re.compile(r"results for \d+ titles|not a list of labels")
 
 class EndpointClient(HFClient):
     url_setting = "the endpoint's model (redeploy it)"
+    identity = "endpoint"
     needs_token = False  # a public endpoint takes none; a protected one gets HF_API_TOKEN
 
     def __init__(self, settings: Settings, **kwargs: object) -> None:

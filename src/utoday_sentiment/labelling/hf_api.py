@@ -72,7 +72,7 @@ class HFClient:
         if not settings.hf_api_token and self.needs_token:
             raise ApiError("HF_API_TOKEN is not set; see `utoday-sentiment label --help`")
         self.settings = settings
-        self.model = settings.hf_model
+        self.model = f"{self.identity}:{settings.hf_model}"  # stored with each label
         self.session = session or requests.Session()
         self.sleep = sleep
         self.jitter = jitter
@@ -89,6 +89,7 @@ class HFClient:
         return text.replace(token, "***") if token else text
 
     url_setting = "HF_MODEL"  # what to change when the service does not serve the model
+    identity = "hf-api"
     needs_token = True
 
     @property

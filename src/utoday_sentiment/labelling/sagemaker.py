@@ -48,7 +48,7 @@ class SageMakerClient:
             )
         self.settings = settings
         self.endpoint = settings.sagemaker_endpoint
-        self.model = settings.hf_model
+        self.model = f"sagemaker:{settings.sagemaker_endpoint}"
         self.sleep, self.jitter = sleep, jitter
         self.requests_sent = 0
         self.retries = 0
