@@ -105,3 +105,36 @@ def test_a_label_map_makes_other_label_names_usable(tmp_path, conn, query):
 def test_a_missing_onnx_model_setting_is_one_line():
     with pytest.raises(ConfigError, match="SENTIMENT_BACKEND=onnx needs ONNX_MODEL"):
         make_labeller(load_settings({"SENTIMENT_BACKEND": "onnx"}))
+
+
+def test_model_quantize_keeps_the_labels_and_changes_the_identity(tmp_path, capsys):
+    import shutil
+
+    folder = tmp_path / "q"
+    shutil.copytree(build(tmp_path / "built"), folder)
+    before = make_labeller(settings_for(folder)).classify(
+        ["XRP Crashes", "Bitcoin Surges", "Cardano Eyes Golden Cross"], Deadline())
+    assert main(["model", "quantize", str(folder)]) == 0
+    assert "holds model.onnx" in capsys.readouterr().out
+    assert (folder / "model.fp32.onnx").is_file()
+    after_labeller = make_labeller(settings_for(folder))
+    after = after_labeller.classify(
+        ["XRP Crashes", "Bitcoin Surges", "Cardano Eyes Golden Cross"], Deadline())
+    assert [p.sentiment for p in after] == [p.sentiment for p in before]
+    assert after_labeller.model != make_labeller(settings_for(tmp_path / "built")).model
+
+
+def test_model_export_without_optimum_says_how_to_install(tmp_path, capsys, monkeypatch):
+    import builtins
+
+    real = builtins.__import__
+
+    def no_optimum(name, *args, **kwargs):
+        if name.startswith("optimum"):
+            raise ImportError(name=name)
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_optimum)
+    assert main(["model", "export", "org/model", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert 'model export needs optimum, which brings torch: pip install -e ".[export]"' in err

@@ -358,6 +358,20 @@ def _print_checks(checks: list[Any], *, as_json: bool) -> int:
     return 0 if all(c.ok for c in checks) else 1
 
 
+def cmd_model(args: argparse.Namespace, settings: Settings) -> int:
+    from ..labelling.export import export, quantize_folder
+
+    folder = Path(args.folder).expanduser()
+    if args.model_command == "export":
+        export(args.model_id, folder, quantize=args.quantize)
+    else:
+        quantize_folder(folder)
+    size = (folder / "model.onnx").stat().st_size
+    print(f"model: {folder} holds model.onnx ({size:,} bytes), tokenizer.json and config.json; "
+          f"use it with SENTIMENT_BACKEND=onnx ONNX_MODEL={folder}")
+    return 0
+
+
 def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     from ..check import run_checks
 
@@ -381,6 +395,7 @@ def cmd_tag(args: argparse.Namespace, settings: Settings) -> int:
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "tag": cmd_tag,
     "check": cmd_check,
+    "model": cmd_model,
     "aws": cmd_aws,
     "reparse": cmd_reparse,
     "pages": cmd_pages,

@@ -10,7 +10,7 @@ from typing import Any, NoReturn
 
 from .. import __version__
 from ..jobs import LABEL_FIELDS, SCRAPE_FIELDS
-from ..settings import Kind, Seconds, Whole
+from ..settings import DEFAULT_HF_MODEL, Kind, Seconds, Whole
 
 PROG = "utoday-sentiment"
 
@@ -48,6 +48,12 @@ HELP: dict[str, tuple[str, str]] = {
         "Run today's parser over the raw page archive (every listing page and RSS response the "
         "scraper kept): add the cards an earlier parser missed, fill fields left empty, set the "
         "sponsored flag. Never duplicates a title, never empties a field; one transaction.",
+    ),
+    "model": (
+        "make a model folder for SENTIMENT_BACKEND=onnx (export, quantise)",
+        "`model export MODEL_ID DIR [--quantize]` exports a Hub text-classification model to ONNX "
+        "with optimum (the export extra, which brings torch); `model quantize DIR` applies int8 "
+        "dynamic quantisation to a folder's model.onnx (the fp32 file is kept beside it).",
     ),
     "check": (
         "check the database, the site and the labelling backend, one line each",
@@ -249,6 +255,15 @@ def build_parser() -> ArgumentParser:
     listing.add_argument("--limit", type=typed(Whole(1)), metavar="N", help="at most N pages")
     show = what.add_parser("show", help="write one archived page's body to standard output")
     show.add_argument("id", type=typed(Whole(1)), metavar="ID", help="the page id (see list)")
+
+    model = _command(sub, "model")
+    model_what = model.add_subparsers(dest="model_command", required=True, metavar="ACTION")
+    exporting = model_what.add_parser("export", help="export a Hub model to an ONNX folder")
+    exporting.add_argument("model_id", metavar="MODEL_ID", help="e.g. " + DEFAULT_HF_MODEL)
+    exporting.add_argument("folder", metavar="DIR", help="where to write the folder")
+    exporting.add_argument("--quantize", action="store_true", help="also int8-quantise it")
+    quantizing = model_what.add_parser("quantize", help="int8-quantise a folder's model.onnx")
+    quantizing.add_argument("folder", metavar="DIR")
 
     check = _command(sub, "check")
     check.add_argument("--json", action="store_true", help="print JSON instead of text")
