@@ -43,9 +43,16 @@ def quantize_folder(folder: Path) -> Path:
         raise ConfigError(f"{folder} has no model.onnx to quantise")
     original = folder / "model.fp32.onnx"
     model.replace(original)
+    import logging
+
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)  # its advice to pre-process goes to the root logger
     try:
         quantize_dynamic(str(original), str(model), weight_type=QuantType.QInt8)
     except Exception as exc:
         original.replace(model)
         raise UtodayError(f"quantising {model} failed ({str(exc).splitlines()[0][:200]})") from exc
+    finally:
+        root.setLevel(level)
     return model
