@@ -180,7 +180,40 @@ def load_runtime_settings(
                 "HfTokenParameterName parameter (HF_TOKEN_SECRET_ARN / HF_TOKEN_PARAMETER), or "
                 "HF_API_TOKEN when running locally"
             )
+    if need_token and settings.sentiment_backend == "onnx" and settings.onnx_model_s3_uri:
+        changes["onnx_model"] = str(model_from_s3(settings.onnx_model_s3_uri))
     return dataclasses.replace(settings, **changes) if changes else settings
+
+
+MODEL_DIR = "/tmp/utoday-onnx-model"  # noqa: S108 - Lambda's only writable place
+MODEL_FILES = ("model.onnx", "tokenizer.json", "config.json")
+
+
+def model_from_s3(uri: str, folder: str | None = None) -> str:
+    """Copy the model folder at `uri` (s3://bucket/prefix/) into /tmp once per container."""
+    from pathlib import Path
+    from urllib.parse import urlsplit
+
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    target = Path(folder or MODEL_DIR)
+    if all((target / name).is_file() for name in MODEL_FILES):
+        return str(target)  # a warm container has it already
+    parts = urlsplit(uri)
+    target.mkdir(parents=True, exist_ok=True)
+    s3 = boto3.client("s3")
+    for name in MODEL_FILES:
+        key = parts.path.lstrip("/") + name
+        try:
+            s3.download_file(parts.netloc, key, str(target / f"{name}.part"))
+        except (ClientError, BotoCoreError) as exc:
+            raise ConfigError(
+                f"cannot copy s3://{parts.netloc}/{key} ({_aws_reason(exc)}): ONNX_MODEL_S3_URI "
+                "must hold model.onnx, tokenizer.json and config.json, readable by the function"
+            ) from exc
+        (target / f"{name}.part").replace(target / name)
+    return str(target)
 
 
 # ---------------------------------------------------------------------------------------------

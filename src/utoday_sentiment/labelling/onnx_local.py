@@ -111,9 +111,11 @@ class OnnxClassifier:
         self.tokenizer.enable_padding(pad_id=pad_id, pad_token=pad_token or "<pad>")
         self.batch_size = settings.onnx_batch_size
         digest = hashlib.sha256(model.read_bytes()).hexdigest()[:12]
-        name = settings.onnx_model.rstrip("/").split("/")[-1] if not folder.samefile(
-            Path(settings.onnx_model).expanduser()) else folder.resolve().name
-        if _REPO_ID.match(settings.onnx_model) and not Path(settings.onnx_model).is_dir():
+        if settings.onnx_model_s3_uri:  # on AWS: the folder's name in S3, not /tmp's
+            name = settings.onnx_model_s3_uri.rstrip("/").rsplit("/", 1)[-1]
+        elif Path(settings.onnx_model).expanduser().is_dir():
+            name = folder.resolve().name
+        else:  # a Hub repo id
             name = settings.onnx_model
         self.model = f"onnx:{name}@{digest}"
         self.requests_sent = 0

@@ -54,6 +54,7 @@ class Settings:
     sagemaker_endpoint: str | None = None
     hf_endpoint: str = "https://huggingface.co"
     onnx_model: str | None = None
+    onnx_model_s3_uri: str | None = None
     onnx_threads: int | None = None
     onnx_batch_size: int = 32
     hf_api_token: str | None = field(default=None, repr=False)

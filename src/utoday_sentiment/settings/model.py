@@ -159,6 +159,13 @@ def _secret_arn(raw: str) -> str:
     return raw
 
 
+def _s3_uri(raw: str) -> str:
+    parts = urlsplit(raw)
+    if parts.scheme != "s3" or not parts.netloc:
+        raise ValueError(raw)
+    return raw.rstrip("/") + "/"
+
+
 def _timezone(raw: str) -> str:
     """An IANA time zone name that this machine's zone database knows."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError

@@ -20,6 +20,7 @@ from .model import (
     _model_id,
     _names,
     _path,
+    _s3_uri,
     _secret_arn,
     _timezone,
 )
@@ -200,6 +201,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ONNX_THREADS", Whole(1, 64), None, "with `SENTIMENT_BACKEND=onnx`: ONNX Runtime's "
             "threads (default: its own choice)", LABELLING, attr="onnx_threads",
             doc_default="unset: ONNX Runtime's", example="2"),
+    Setting("ONNX_MODEL_S3_URI", Text(_s3_uri, "an s3://bucket/prefix/ URI"), None,
+            "on AWS with `SENTIMENT_BACKEND=onnx`: the model folder's S3 prefix, copied to /tmp "
+            "at a cold start", LABELLING, attr="onnx_model_s3_uri", template="ModelS3Uri",
+            example="s3://my-models/distilroberta-int8/"),
     Setting("ONNX_BATCH_SIZE", Whole(1, 1024), 32, "with `SENTIMENT_BACKEND=onnx`: titles per "
             "model run (sorted by length, padded per run)", LABELLING, attr="onnx_batch_size"),
     Setting("HF_ENDPOINT", Text(_http_url, "an http(s) URL with a host and no query"),
