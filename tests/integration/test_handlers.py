@@ -11,7 +11,7 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-from fakes import Reply, articles
+from fakes import FakeSite, Reply, articles
 from tests.helpers import TOKEN, console_script, drop_connection
 from utoday_sentiment.errors import UtodayError
 from utoday_sentiment.handlers import runtime
@@ -321,6 +321,7 @@ def test_every_event_file_is_exercised():
         "label-large.json",
         "relabel.json",
         "backfill-all.json",  # the state machine's input: test_backfill_state_machine.py
+        "check.json",
     }
 
 
@@ -385,3 +386,20 @@ def test_invoke_prints_no_powertools_warning_for_a_refused_event(db_url, tmp_pat
     assert done.returncode == 2, done.stderr
     assert "a backfill event needs both 'from_page' and 'to_page'" in done.stderr
     assert "No application metrics to publish" not in done.stderr + done.stdout
+
+
+def test_a_check_event_runs_the_checks_in_lambda(lambda_env, site, hf, monkeypatch):
+    site.serve_listing([articles(0, 5)])
+    hub = FakeSite().start()
+    try:
+        from utoday_sentiment.settings import DEFAULT_HF_MODEL
+
+        hub.serve(f"/api/models/{DEFAULT_HF_MODEL}?expand%5B%5D=inferenceProviderMapping",
+                  Reply('{"inferenceProviderMapping": {"hf-inference": {}}}', 200,
+                        "application/json"))
+        monkeypatch.setenv("HF_ENDPOINT", hub.url)
+        result = invoke("label", event("check.json"))
+    finally:
+        hub.stop()
+    assert result["ok"] is True, result
+    assert [c["check"] for c in result["checks"]] == ["database", "site", "model", "labelling"]

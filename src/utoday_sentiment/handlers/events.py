@@ -33,6 +33,7 @@ class LabelEvent:
     correlation_id: str | None = None
     scheduled_time: str | None = None
     trigger: str = "manual"  # "schedule", "scrape" (the scraper's on-success destination), "manual"
+    check: bool = False  # {"check": true}: run `utoday-sentiment check` here, label nothing
 
 
 def _object(event: Any, kind: str) -> dict[str, Any]:
@@ -87,7 +88,7 @@ def _timestamp(event: dict[str, Any], name: str, kind: str) -> str | None:
 
 
 SCRAPE_EVENT_FIELDS = ("correlation_id", "scheduled_time", *SCRAPE_FIELDS)
-LABEL_EVENT_FIELDS = ("correlation_id", "scheduled_time", *LABEL_FIELDS, "relabel")
+LABEL_EVENT_FIELDS = ("correlation_id", "scheduled_time", *LABEL_FIELDS, "relabel", "check")
 
 
 def parse_scrape_event(event: Any) -> ScrapeEvent:
@@ -146,11 +147,12 @@ def parse_label_event(event: Any) -> LabelEvent:
             correlation = context.get("requestId")
         return LabelEvent(LabelRequest(), correlation_id=correlation, trigger="scrape")
     _check_fields(event, LABEL_EVENT_FIELDS, "label")
-    relabel = event.get("relabel", False)
-    if not isinstance(relabel, bool):
-        raise EventError(
-            f"field 'relabel' of the label event must be true or false, not {relabel!r}"
-        )
+    relabel, check = event.get("relabel", False), event.get("check", False)
+    for name, value in (("relabel", relabel), ("check", check)):
+        if not isinstance(value, bool):
+            raise EventError(
+                f"field {name!r} of the label event must be true or false, not {value!r}"
+            )
     scheduled = _timestamp(event, "scheduled_time", "label")
     request = LabelRequest(
         limit=_int(event, "limit", "label", LABEL_FIELDS),
@@ -163,4 +165,5 @@ def parse_label_event(event: Any) -> LabelEvent:
         correlation_id=_text(event, "correlation_id", "label"),
         scheduled_time=scheduled,
         trigger="schedule" if scheduled else "manual",
+        check=check,
     )

@@ -23,10 +23,12 @@ METRICS = dict(TitlesLabelled="labelled", LabelFailures="failed", ApiRequests="r
 
 @lambda_entry(parse_label_event, need_token=True, application="label")
 def handler(
-    parsed: LabelEvent, settings: Settings, conn: Connection, deadline: Deadline
+    parsed: LabelEvent, settings: Settings, conn: Connection | None, deadline: Deadline
 ) -> dict[str, Any]:
     from ..jobs import run_label
 
+    if parsed.check or conn is None:  # `sam remote invoke LabelFunction -e events/check.json`
+        return _check(settings)
     logger.append_keys(trigger=parsed.trigger)
     result = run_label(parsed.request, settings, conn, deadline)
     summary = result.summary
@@ -38,3 +40,14 @@ def handler(
             summary.stopped or "no reason given",
         )
     return finish("label", summary, result.error)
+
+
+def _check(settings: Settings) -> dict[str, Any]:
+    from ..check import run_checks
+    from ..store.connection import connect
+
+    checks = run_checks(settings, lambda: connect(settings.database_url or ""))
+    result = {"ok": all(c.ok for c in checks),
+              "checks": [{"check": c.name, "ok": c.ok, "detail": c.detail} for c in checks]}
+    logger.info("check finished", extra=result)
+    return result

@@ -36,7 +36,7 @@ tracer = Tracer(service=SERVICE)
 logging.getLogger("utoday_sentiment")
 copy_config_to_registered_loggers(source_logger=logger, include={"utoday_sentiment"})
 
-Body = Callable[[Any, "Settings", "Connection", Deadline], dict[str, Any]]
+Body = Callable[[Any, "Settings", "Connection | None", Deadline], dict[str, Any]]
 
 
 def lambda_entry(
@@ -57,7 +57,8 @@ def lambda_entry(
                 parsed = parse(event)
                 logger.set_correlation_id(parsed.correlation_id or context.aws_request_id)
                 settings = runtime.load_runtime_settings(need_token=need_token)
-                conn = runtime.connection(
+                # a check event judges the database itself: no connection is taken for it
+                conn = None if getattr(parsed, "check", False) else runtime.connection(
                     settings, application_name=f"utoday-sentiment-{application}"
                 )
                 return body(parsed, settings, conn, runtime.deadline(context))

@@ -20,11 +20,12 @@ METRICS = dict(PagesFetched="pages_fetched", TitlesScraped="cards_seen",
 
 @lambda_entry(parse_scrape_event, need_token=False, application="scrape")
 def handler(
-    parsed: ScrapeEvent, settings: Settings, conn: Connection, deadline: Deadline
+    parsed: ScrapeEvent, settings: Settings, conn: Connection | None, deadline: Deadline
 ) -> dict[str, Any]:
     # Imported here, not at module load: the cold start stays close to a bare boto3 import.
     from ..jobs import run_scrape
 
+    assert conn is not None  # noqa: S101 - only a check event comes without one
     result = run_scrape(parsed.request, settings, conn, deadline)
     publish(METRICS, result.summary)
     return finish("scrape", result.summary, result.error)
