@@ -93,3 +93,16 @@ def test_an_unknown_backend_is_one_line():
         "SENTIMENT_BACKEND='magic' is not valid: use one of hf-api, endpoint, sagemaker, onnx, "
         "such as hf-api"
     )
+
+
+def test_a_refused_title_among_answering_neighbours_on_an_endpoint(conn, hf, query):
+    from utoday_sentiment.records import Title
+    from utoday_sentiment.store.titles import insert_titles
+
+    seed(conn, 4)
+    insert_titles(conn, [Title("Poison headline", "https://u.today/poison")])
+    hf.reject = "Poison"
+    result = run(conn, hf.url)
+    assert result.error is None
+    assert (result.summary.labelled, result.summary.failed) == (4, 1)
+    assert query("SELECT label_attempts FROM titles WHERE url = 'https://u.today/poison'") == [(1,)]

@@ -138,3 +138,12 @@ def test_model_export_without_optimum_says_how_to_install(tmp_path, capsys, monk
     assert main(["model", "export", "org/model", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert 'model export needs optimum, which brings torch: pip install -e ".[export]"' in err
+
+
+def test_no_time_left_stops_before_running_the_model(model):
+    from utoday_sentiment.labelling import OutOfTime
+
+    labeller = make_labeller(settings_for(model))
+    with pytest.raises(OutOfTime, match="no time left to run the model"):
+        labeller.classify(["Bitcoin Surges"], Deadline(0))
+    assert labeller.requests_sent == 0

@@ -101,7 +101,7 @@ def test_a_missing_endpoint_stops_the_run_naming_the_setting(conn, sagemaker, qu
     seed(conn, 2)
     error(stub, "ValidationError", 400, f"Endpoint {ENDPOINT} of account 123456789012 not found.")
     result = label_result(conn, labeller, settings)
-    assert isinstance(result.error, SageMakerError)
+    assert isinstance(result.error, SageMakerError) and result.error.exit_code == 2
     assert str(result.error).startswith(f"SAGEMAKER_ENDPOINT={ENDPOINT} does not exist here")
     assert query("SELECT count(*) FROM titles WHERE label_attempts > 0") == [(0,)]
 

@@ -30,6 +30,12 @@ class SageMakerError(StopRun):
     """The endpoint cannot be used now."""
 
 
+class EndpointNotFound(SageMakerError):
+    """SAGEMAKER_ENDPOINT names no endpoint here: a setting to fix."""
+
+    exit_code = 2
+
+
 class SageMakerClient:
     def __init__(
         self,
@@ -123,7 +129,7 @@ class SageMakerClient:
                 raise InputRefused(f"the model refused the input ({original}): {message}")
             return f"the model failed ({original}: {message})"
         if code == "ValidationError" and "not found" in message.lower():
-            raise SageMakerError(
+            raise EndpointNotFound(
                 f"SAGEMAKER_ENDPOINT={self.endpoint} does not exist here ({message}); check the "
                 "name and the region (AWS_REGION)"
             )
