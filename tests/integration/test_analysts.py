@@ -153,6 +153,11 @@ def known(conn):
     from utoday_sentiment.store.tags import retag
 
     retag(conn)  # the coins: t1 BTC, t3 ADA (today), y1 XRP, y2 DOGE (yesterday)
+    with conn.cursor() as cur:  # a judge agrees with t1 and t2, and says t3 is positive
+        for key, label in (("t1", "positive"), ("t2", "negative"), ("t3", "positive")):
+            cur.execute("INSERT INTO judgements (title_id, judge, label) SELECT id, 'ana', %s"
+                        " FROM titles WHERE url = %s", (label, f"https://u.today/{key}"))
+    conn.commit()
     return conn
 
 
@@ -230,6 +235,10 @@ EXPECTED = {
     ],
     "A coin's 30-day trend (here BTC)": [(day(0), 1, D("0.8700"))],
     "The most mentioned coins of the last 7 days": [("ADA", 1), ("BTC", 1), ("DOGE", 1), ("XRP", 1)],
+    "How right each model is, from people's judgements": [("test-model", 3, D("0.6667"))],
+    "Judged titles where the model and the judge disagree": [
+        ("Cardano Publishes Report", "neutral", "positive", "ana")
+    ],
     "Titles per day over the last 14 days, days without titles included": [
         (day(n), {0: 4, 1: 2, 2: 2, 5: 1, 6: 1, 10: 1}.get(n, 0)) for n in range(13, -1, -1)
     ],

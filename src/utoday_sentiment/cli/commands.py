@@ -341,12 +341,13 @@ def cmd_tag(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-from .ops import cmd_aws, cmd_check, cmd_model  # noqa: E402 - the operators' commands
+from .ops import cmd_aws, cmd_check, cmd_evaluate, cmd_model  # noqa: E402 - operators'
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "tag": cmd_tag,
     "check": cmd_check,
     "model": cmd_model,
+    "evaluate": cmd_evaluate,
     "aws": cmd_aws,
     "reparse": cmd_reparse,
     "pages": cmd_pages,

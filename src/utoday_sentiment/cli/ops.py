@@ -63,3 +63,10 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     return _print_checks(checks, as_json=args.json)
 
 
+
+
+def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
+    from .commands import _connect
+    from .evaluate import cmd_evaluate as run
+
+    return run(args, settings, lambda: _connect(settings))

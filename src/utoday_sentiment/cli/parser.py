@@ -55,6 +55,14 @@ HELP: dict[str, tuple[str, str]] = {
         "with optimum (the export extra, which brings torch); `model quantize DIR` applies int8 "
         "dynamic quantisation to a folder's model.onnx (the fp32 file is kept beside it).",
     ),
+    "evaluate": (
+        "is the label right? judge a sample, import, report, compare",
+        "Measure the labels against people's judgements: `evaluate sample` writes a blind "
+        "sample to judge, `evaluate import` stores the judgements (all or nothing), `evaluate "
+        "report` prints accuracy, macro-F1, per-class figures, the confusion matrix and 95% "
+        "bootstrap intervals, `evaluate compare A B` puts two backends side by side (needs "
+        ".[eval]).",
+    ),
     "check": (
         "check the database, the site and the labelling backend, one line each",
         "Before trusting a setup: the database is reachable and its schema current; the site "
@@ -264,6 +272,10 @@ def build_parser() -> ArgumentParser:
     exporting.add_argument("--quantize", action="store_true", help="also int8-quantise it")
     quantizing = model_what.add_parser("quantize", help="int8-quantise a folder's model.onnx")
     quantizing.add_argument("folder", metavar="DIR")
+
+    from .evaluate import add_parser as add_evaluate
+
+    add_evaluate(sub, _command)
 
     check = _command(sub, "check")
     check.add_argument("--json", action="store_true", help="print JSON instead of text")

@@ -130,7 +130,7 @@ ANALYST_ROLE = "utoday_analyst"
 # What the read-only role may read: the table and the analysts' views (all in the current schema).
 ANALYST_RELATIONS = (
     "titles", "daily_sentiment", "labelled_titles", "coin_daily_sentiment", "title_coins",
-    "title_topics",
+    "title_topics", "judgements", "model_quality",
 )
 
 
@@ -172,9 +172,14 @@ def ensure_analyst_role(conn: Connection) -> bool:
             cur.execute(
                 sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(sql.Identifier(schema), role)
             )
+            # the relations this database has (a partial migration may lack the later ones)
+            cur.execute("SELECT name FROM unnest(%s::text[]) AS name"
+                        " WHERE to_regclass(quote_ident(%s) || '.' || name) IS NOT NULL",
+                        (list(ANALYST_RELATIONS), schema))
+            present = [name for (name,) in cur.fetchall()]
             cur.execute(
                 sql.SQL("GRANT SELECT ON {} TO {}").format(
-                    sql.SQL(", ").join(sql.Identifier(schema, r) for r in ANALYST_RELATIONS), role
+                    sql.SQL(", ").join(sql.Identifier(schema, r) for r in present), role
                 )
             )
         conn.commit()
