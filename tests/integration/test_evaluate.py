@@ -125,7 +125,9 @@ def test_import_is_all_or_nothing_and_says_every_problem(judged, tmp_path, capsy
     assert query("SELECT model, judged_titles, accuracy::float FROM model_quality") == [
         ("hf-api:m", 9, 0.6667)]
     capsys.readouterr()
-    assert main(["evaluate", "report", "--model", "hf-api:m", "--json"]) == 0
+    png = tmp_path / "confusion.png"
+    assert main(["evaluate", "report", "--model", "hf-api:m", "--json", "--png", str(png)]) == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     result = json.loads(capsys.readouterr().out)
     assert result["accuracy"] == 0.6667 and result["macro_f1"] == 0.6794
     assert result["confusion"]["matrix"] == [[2, 1, 0], [0, 2, 1], [0, 1, 2]]
