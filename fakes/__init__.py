@@ -67,6 +67,19 @@ def _reset(handler: BaseHTTPRequestHandler) -> None:
     handler.connection.close()
 
 
+class QuietHandler(BaseHTTPRequestHandler):
+    """HTTP/1.1 with keep-alive, headers and body in one segment without Nagle (like a real
+    server: otherwise a kept-alive client waits out a 40 ms delayed ACK on every response), and
+    no access log."""
+
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    wbufsize = 65536
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
 class LocalServer:
     """An HTTP server on 127.0.0.1 in a thread of its own, at a free port."""
 
@@ -113,13 +126,7 @@ class FakeSite(LocalServer):
         self._lock = threading.Lock()
         site = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            # Headers and body leave in one segment, without Nagle: like a real server. Otherwise a
-            # kept-alive client waits out a 40 ms delayed ACK on every response.
-            disable_nagle_algorithm = True
-            wbufsize = 65536
-
+        class Handler(QuietHandler):
             def do_GET(self) -> None:
                 with site._lock:
                     site.requests.append(Seen(self.path, dict(self.headers.items())))
@@ -132,9 +139,6 @@ class FakeSite(LocalServer):
                 if reply.delay:
                     time.sleep(reply.delay)
                 _answer(self, reply)
-
-            def log_message(self, *args: object) -> None:
-                pass
 
         self._listen(Handler)
 
@@ -281,13 +285,7 @@ class FakeHF(LocalServer):
         self._lock = threading.Lock()
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            # Headers and body leave in one segment, without Nagle: like a real server. Otherwise a
-            # kept-alive client waits out a 40 ms delayed ACK on every response.
-            disable_nagle_algorithm = True
-            wbufsize = 65536
-
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
                 raw = self.rfile.read(length)
@@ -324,9 +322,6 @@ class FakeHF(LocalServer):
                 if reply.delay:
                     time.sleep(reply.delay)
                 _answer(self, reply)
-
-            def log_message(self, *args: object) -> None:
-                pass
 
         self._listen(Handler)
 
