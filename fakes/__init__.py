@@ -43,7 +43,10 @@ class Reply:
 
 
 def _answer(handler: BaseHTTPRequestHandler, reply: Reply) -> None:
-    """Send `reply` (headers and body in one segment), or reset the connection when it says so."""
+    """After the reply's delay, send it (headers and body in one segment), or reset the
+    connection when it says so."""
+    if reply.delay:
+        time.sleep(reply.delay)
     if reply.reset:
         _reset(handler)
         return
@@ -136,8 +139,6 @@ class FakeSite(LocalServer):
                     reply = Reply("Not Found", 404, "text/plain")
                 if site.on_request:
                     site.on_request(self.path)
-                if reply.delay:
-                    time.sleep(reply.delay)
                 _answer(self, reply)
 
         self._listen(Handler)
@@ -319,8 +320,6 @@ class FakeHF(LocalServer):
                             "application/json",
                             delay=fake.latency + fake.per_input * len(inputs),
                         )
-                if reply.delay:
-                    time.sleep(reply.delay)
                 _answer(self, reply)
 
         self._listen(Handler)

@@ -153,9 +153,9 @@ def model_identity(settings: Settings) -> str:
     if backend == "sagemaker":
         return f"sagemaker:{settings.sagemaker_endpoint}"
     if backend == "onnx":
-        from .labelling import make_labeller
+        from .labelling.onnx_local import identity
 
-        return make_labeller(settings).model  # the model file's hash is part of it
+        return identity(settings)  # the model file's hash, without loading the model
     return f"{backend}:{settings.hf_model}"
 
 

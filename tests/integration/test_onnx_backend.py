@@ -147,3 +147,10 @@ def test_no_time_left_stops_before_running_the_model(model):
     with pytest.raises(OutOfTime, match="no time left to run the model"):
         labeller.classify(["Bitcoin Surges"], Deadline(0))
     assert labeller.requests_sent == 0
+
+
+def test_the_identity_is_known_without_loading_the_model(model):
+    from utoday_sentiment.jobs import model_identity
+
+    settings = settings_for(model)
+    assert model_identity(settings) == make_labeller(settings).model

@@ -66,13 +66,35 @@ def model_folder(spec: str) -> Path:
         ) from exc
 
 
+def model_file(folder: Path) -> Path | None:
+    return next((folder / f for f in FILES[:2] if (folder / f).is_file()), None)
+
+
+def identity(settings: Settings, folder: Path | None = None, model: Path | None = None) -> str:
+    """`onnx:<name>@<first 12 hex of model.onnx's SHA-256>`: what each label records. The name is
+    the S3 folder's on AWS, the Hub repo id, or the local folder's."""
+    spec = settings.onnx_model or ""
+    folder = folder or model_folder(spec)
+    model = model or model_file(folder)
+    if model is None:
+        raise ConfigError(f"ONNX_MODEL={spec} has no model.onnx; export the model again with "
+                          "`utoday-sentiment model export`")
+    if settings.onnx_model_s3_uri:  # on AWS: the folder's name in S3, not /tmp's
+        name = settings.onnx_model_s3_uri.rstrip("/").rsplit("/", 1)[-1]
+    elif Path(spec).expanduser().is_dir():
+        name = folder.resolve().name
+    else:  # a Hub repo id
+        name = spec
+    return f"onnx:{name}@{hashlib.sha256(model.read_bytes()).hexdigest()[:12]}"
+
+
 class OnnxClassifier:
     def __init__(self, settings: Settings) -> None:
         numpy, ort, tokenizer_class = _imports()
         if not settings.onnx_model:
             raise ConfigError("SENTIMENT_BACKEND=onnx needs ONNX_MODEL: a model folder or repo id")
         folder = model_folder(settings.onnx_model)
-        model = next((folder / f for f in FILES[:2] if (folder / f).is_file()), None)
+        model = model_file(folder)
         for name, path in (("model.onnx", model), ("tokenizer.json", folder / "tokenizer.json"),
                            ("config.json", folder / "config.json")):
             if path is None or not path.is_file():
@@ -110,14 +132,7 @@ class OnnxClassifier:
         pad_id = pad if isinstance(pad, int) else (self.tokenizer.token_to_id("<pad>") or 0)
         self.tokenizer.enable_padding(pad_id=pad_id, pad_token=pad_token or "<pad>")
         self.batch_size = settings.onnx_batch_size
-        digest = hashlib.sha256(model.read_bytes()).hexdigest()[:12]
-        if settings.onnx_model_s3_uri:  # on AWS: the folder's name in S3, not /tmp's
-            name = settings.onnx_model_s3_uri.rstrip("/").rsplit("/", 1)[-1]
-        elif Path(settings.onnx_model).expanduser().is_dir():
-            name = folder.resolve().name
-        else:  # a Hub repo id
-            name = settings.onnx_model
-        self.model = f"onnx:{name}@{digest}"
+        self.model = identity(settings, folder, model)
         self.requests_sent = 0
         self.retries = 0
 
