@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -117,10 +117,12 @@ class FakeSite(LocalServer):
     """Routes are exact paths with query (`/latest-cryptocurrency-news?page=1`).
 
     `serve(path, *replies)`: the replies are given in order, the last one repeats. Unknown paths
-    answer 404 with a plain-text body, like a real web server.
+    answer 404 with a plain-text body, like a real web server. `zone`: the zone its cards show
+    times in (the real site's is unproven; see UTODAY_TIMEZONE).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, zone: tzinfo = UTC) -> None:
+        self.zone = zone
         self.routes: dict[str, list[Reply]] = {}
         self.requests: list[Seen] = []
         self.on_request: Callable[[str], None] | None = (
@@ -160,7 +162,7 @@ class FakeSite(LocalServer):
         """Serve `pages` as the listing (page 0 at the bare path), and an empty page after them."""
         for number, articles in enumerate([*pages, []]):
             path = listing_path if number == 0 else f"{listing_path}?page={number}"
-            self.serve(path, listing_page(articles))
+            self.serve(path, listing_page(articles, zone=self.zone))
 
 
 @dataclass(frozen=True)
@@ -203,12 +205,17 @@ def articles(start: int, count: int, *, newest: datetime | None = None) -> list[
     return made
 
 
-def listing_page(items: list[Article], *, relative_links: bool = True) -> str:
-    """A listing page in U.Today's current layout."""
+def listing_page(
+    items: list[Article], *, relative_links: bool = True, zone: tzinfo | None = None
+) -> str:
+    """A listing page in U.Today's current layout, its card times shown in `zone` (UTC by
+    default; a scraper configured with UTODAY_TIMEZONE reads them in that zone)."""
+    zone = zone or UTC
     cards = []
     for article in items:
         href = f"/{article.slug}" if relative_links else f"https://u.today/{article.slug}"
-        date = f"{article.published:%b} {article.published.day}, {article.published:%Y - %H:%M}"
+        shown = article.published.astimezone(zone)
+        date = f"{shown:%b} {shown.day}, {shown:%Y - %H:%M}"
         cards.append(
             f"""
     <div class="news__item">

@@ -8,13 +8,16 @@ import os
 import socket
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import psycopg2
 import pytest
 from psycopg2 import sql
 
 from fakes import FakeHF, FakeSite
+from tests.helpers import MOVED
 
 ENV_PREFIXES = ("UTODAY_", "HF_", "DATABASE_URL", "LOG_LEVEL", "POWERTOOLS_", "AWS_")
 
@@ -85,12 +88,46 @@ def _no_network() -> Iterator[None]:
         socket.getaddrinfo = real_getaddrinfo
 
 
+# ---------------------------------------------------------------------------------------------
+# The clock: `--clock INSTANT` runs the whole suite as if it started at that UTC instant (one
+# running clock for this process and every process it starts: UTODAY_CLOCK_OFFSET), and
+# `--zone NAME` reads and writes listing card times in that zone. `.ci/run` uses both to show that
+# no test depends on the hour, the date or daylight saving time.
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--clock", metavar="INSTANT", default=None,
+                     help="run as if the suite started at this UTC instant, e.g. 2026-11-01T00:20")
+    parser.addoption("--zone", metavar="NAME", default=None,
+                     help="UTODAY_TIMEZONE for every test that sets none (the fake site follows)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    instant = config.getoption("--clock")
+    if instant and os.environ.get("TEST_DATABASE_URL"):
+        raise pytest.UsageError("--clock moves the embedded server's clock; unset TEST_DATABASE_URL")
+    if instant:
+        start = datetime.fromisoformat(instant)
+        start = start.replace(tzinfo=UTC) if start.tzinfo is None else start
+        MOVED["UTODAY_CLOCK_OFFSET"] = f"{(start - datetime.now(UTC)).total_seconds():.3f}"
+    zone = config.getoption("--zone")
+    if zone:
+        MOVED["UTODAY_TIMEZONE"] = zone
+    os.environ.update(MOVED)  # module-level values computed at collection follow it too
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    return f"moved: {MOVED}" if MOVED else None
+
+
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
-    """Tests see none of the developer's settings, and no `.env` from the working directory."""
+    """Tests see none of the developer's settings, and no `.env` from the working directory;
+    only the moved clock and zone of `--clock` and `--zone`, when given."""
     for name in list(os.environ):
         if name.startswith(ENV_PREFIXES) and name != "TEST_DATABASE_URL":
             monkeypatch.delenv(name, raising=False)
+    for name, value in MOVED.items():
+        monkeypatch.setenv(name, value)
     monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
 
@@ -107,8 +144,38 @@ def pg_server_url() -> Iterator[str]:
         return
     from utoday_sentiment.embedded import temporary_server
 
-    with temporary_server(prefix="utoday-test-pg-") as admin_url:
+    with contextlib.ExitStack() as stack:
+        with _server_clock():  # only while it starts
+            admin_url = stack.enter_context(temporary_server(prefix="utoday-test-pg-"))
         yield admin_url
+
+
+LIBFAKETIME = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
+
+
+@contextlib.contextmanager
+def _server_clock() -> Iterator[None]:
+    """Under `--clock`, start the server with its clock moved as far as the program's (Debian's
+    libfaketime, by the same offset), so `now()` in SQL and the program agree on the day."""
+    offset = MOVED.get("UTODAY_CLOCK_OFFSET")
+    if offset is None:
+        yield
+        return
+    if not os.path.exists(LIBFAKETIME):
+        pytest.exit("--clock moves the database server's clock with libfaketime: "
+                    "apt-get install faketime", returncode=4)
+    shift = float(offset)
+    moved = {"LD_PRELOAD": LIBFAKETIME, "FAKETIME": f"{'+' if shift >= 0 else ''}{shift:.0f}"}
+    saved = {name: os.environ.get(name) for name in moved}
+    os.environ.update(moved)  # inherited by the server's processes only: this one is loaded
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def with_search_path(url: str, schema: str) -> str:
@@ -170,7 +237,8 @@ def query(db_url: str):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def site() -> Iterator[FakeSite]:
     """An imitation of U.Today on 127.0.0.1, serving what each test tells it to."""
-    fake = FakeSite()
+    zone = MOVED.get("UTODAY_TIMEZONE")
+    fake = FakeSite(ZoneInfo(zone) if zone else UTC)  # what a scraper moved by --zone reads
     fake.start()
     try:
         yield fake

@@ -18,6 +18,10 @@ from utoday_sentiment.store.titles import insert_titles
 # A token that must never appear in any output, log line, trace or message.
 TOKEN = "hf_test_SECRET_token_canary_7f3a"
 
+# The settings `--clock` and `--zone` moved for the whole run (conftest.py fills it): a child
+# process whose environment is built from scratch gets them too.
+MOVED: dict[str, str] = {}
+
 
 def console_script() -> str:
     """The installed `utoday-sentiment` command of the running interpreter."""

@@ -8,9 +8,9 @@ alarm of the stack. One line per check, `ok` or `FAIL` with what to look at.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
+from . import clock
 from .check import Check
 from .errors import ConfigError
 
@@ -19,7 +19,7 @@ STABLE = ("CREATE_COMPLETE", "UPDATE_COMPLETE")
 
 def schedule_event() -> dict[str, str]:
     """What the schedules send (events/schedule-scrape.json, schedule-label.json)."""
-    now = datetime.now(UTC).replace(microsecond=0)
+    now = clock.now().replace(microsecond=0)
     return {"correlation_id": f"smoke-{now:%Y%m%dT%H%M%SZ}",
             "scheduled_time": now.isoformat().replace("+00:00", "Z")}
 

@@ -18,13 +18,14 @@ import psycopg2
 import pytest
 from psycopg2 import sql
 
+from utoday_sentiment import clock
 from utoday_sentiment.cli import main
 from utoday_sentiment.store import migrate as migrate_module
 from utoday_sentiment.store.analysts import run_read_only
 from utoday_sentiment.store.connection import connect
 
 README = Path(__file__).resolve().parents[2] / "README.md"
-TODAY = datetime.now(UTC).date()
+TODAY = clock.today()
 
 
 def at(days_ago: int, hour: int, minute: int = 0) -> datetime:
@@ -144,7 +145,7 @@ def known(conn):
                     probs[sentiment] if sentiment else None,
                     json.dumps(probs) if probs else None,
                     "test-model" if sentiment else None,
-                    datetime.now(UTC) if sentiment else None,
+                    clock.now() if sentiment else None,
                     attempts,
                     error,
                 ),

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from fakes import Reply, articles
-from tests.helpers import console_script
+from tests.helpers import MOVED, console_script
 from utoday_sentiment.cli import main
 from utoday_sentiment.store.migrate import load_migrations
 
@@ -209,7 +209,7 @@ def test_embedded_database_is_the_default_and_keeps_its_data(site, tmp_path):
     """The newcomer's path: no DATABASE_URL, the installed command, data kept between runs."""
     data_dir = Path(tempfile.mkdtemp(prefix="utoday-cli-pg-")) / "pgdata"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("UTODAY_", "DATABASE_URL"))}
-    env.update(UTODAY_DATA_DIR=str(data_dir), UTODAY_BASE_URL=site.url, UTODAY_PAGE_DELAY="0")
+    env.update(MOVED, UTODAY_DATA_DIR=str(data_dir), UTODAY_BASE_URL=site.url, UTODAY_PAGE_DELAY="0")
     site.serve_listing([articles(0, 7)])
     try:
         first = subprocess.run(

@@ -5,18 +5,20 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from datetime import UTC, datetime, timedelta
+from collections import Counter
+from datetime import timedelta
 
 import pytest
 
 from fakes import Article, articles
+from utoday_sentiment import clock
 from utoday_sentiment.cli import main
 from utoday_sentiment.coins import load_lexicon
 from utoday_sentiment.records import Title
 from utoday_sentiment.store.tags import retag
 from utoday_sentiment.store.titles import insert_titles
 
-NOW = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+NOW = clock.now().replace(minute=0, second=0, microsecond=0)
 
 
 @pytest.fixture
@@ -84,11 +86,14 @@ def test_report_for_one_coin_and_status_top_coins(env, site, capsys, tmp_path):
     assert main(["scrape"]) == 0
     capsys.readouterr()
     assert main(["report", "--coin", "xrp", "--days", "2"]) == 0
-    lines = capsys.readouterr().out.splitlines()
-    today = f"{NOW:%Y-%m-%d}"
-    assert [line.split()[:3] for line in lines if line.startswith(today[:4])][-1] == [
-        (newest.date()).isoformat(), "2", "0"
-    ]
+    rows = {line.split()[0]: line.split()[1:3] for line in capsys.readouterr().out.splitlines()
+            if line[:4].isdigit()}
+    # two XRP titles, an hour apart: on one UTC day or, just after midnight, on two
+    xrp_days = Counter(f"{a.published:%Y-%m-%d}" for a in made if "XRP" in a.title)
+    assert list(rows) == [f"{clock.today() - timedelta(days=1)}", f"{clock.today()}"]
+    assert {day: row for day, row in rows.items() if row != ["0", "0"]} == {
+        day: [str(n), "0"] for day, n in xrp_days.items()
+    }
     png = tmp_path / "xrp.png"
     assert main(["report", "--coin", "XRP", "--png", str(png)]) == 0
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -16,7 +16,7 @@ import psutil
 import pytest
 
 from fakes import Reply, articles, listing_page
-from tests.helpers import console_script
+from tests.helpers import MOVED, console_script
 from utoday_sentiment.cli import main
 
 LISTING = "/latest-cryptocurrency-news"
@@ -37,8 +37,8 @@ def data_dir():
 
 def _command(data_dir: Path, site, *args: str) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("UTODAY_", "DATABASE_URL"))}
-    env.update(UTODAY_DATA_DIR=str(data_dir), UTODAY_BASE_URL=site.url, UTODAY_PAGE_DELAY="0",
-               UTODAY_HTTP_RETRIES="0")
+    env.update(MOVED, UTODAY_DATA_DIR=str(data_dir), UTODAY_BASE_URL=site.url,
+               UTODAY_PAGE_DELAY="0", UTODAY_HTTP_RETRIES="0")
     return subprocess.Popen([console_script(), *args], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
 

@@ -12,7 +12,7 @@ import psycopg2
 import pytest
 
 from fakes import FakeSite, Reply, articles
-from tests.helpers import TOKEN, console_script, drop_connection
+from tests.helpers import MOVED, TOKEN, console_script, drop_connection
 from utoday_sentiment.errors import UtodayError
 from utoday_sentiment.handlers import runtime
 from utoday_sentiment.handlers.events import EventError
@@ -380,7 +380,7 @@ def test_invoke_prints_no_powertools_warning_for_a_refused_event(db_url, tmp_pat
     env = {k: v for k, v in os.environ.items() if not k.startswith(("UTODAY_", "HF_", "AWS_"))}
     done = subprocess.run(
         [console_script(), "invoke", "scrape", str(path)],
-        env={**env, "DATABASE_URL": db_url, "PYTHONWARNINGS": "default"},
+        env={**env, **MOVED, "DATABASE_URL": db_url, "PYTHONWARNINGS": "default"},
         capture_output=True, text=True, timeout=60, cwd=tmp_path,
     )
     assert done.returncode == 2, done.stderr

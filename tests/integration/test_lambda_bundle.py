@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from fakes import articles
-from tests.helpers import TOKEN
+from tests.helpers import MOVED, TOKEN
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "events"
@@ -151,6 +151,7 @@ def bundle_env(conn, db_url, site, hf) -> dict[str, str]:
         if not k.startswith(("UTODAY_", "HF_", "DATABASE_", "POWERTOOLS_", "PYTHON"))
     }
     env.update(
+        MOVED,
         DATABASE_URL=db_url,
         UTODAY_BASE_URL=site.url,
         UTODAY_PAGE_DELAY="0",

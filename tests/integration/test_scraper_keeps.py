@@ -100,6 +100,7 @@ def test_a_site_that_ignores_paging_fails_a_backfill_naming_the_url(env, site, c
 
 def test_card_times_are_read_in_the_configured_zone(env, site, capsys, query, monkeypatch):
     monkeypatch.setenv("UTODAY_TIMEZONE", "Europe/Berlin")
+    site.zone = UTC  # the cards show 23:30, whatever zone this run moved to
     site.serve_listing([articles(0, 2, newest=datetime(2026, 7, 1, 23, 30, tzinfo=UTC))])
     assert cli(capsys, "scrape")[0] == 0
     # 23:30 on the card is Berlin summer time (UTC+2): 21:30 UTC, still July 1st

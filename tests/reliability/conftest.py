@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from tests.helpers import console_script
+from tests.helpers import MOVED, console_script
 
 
 @pytest.fixture
@@ -21,7 +21,7 @@ def spawn(tmp_path):
         }
         process = subprocess.Popen(
             [console_script(), *args],
-            env={**base, **env},
+            env={**base, **MOVED, **env},
             cwd=tmp_path,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

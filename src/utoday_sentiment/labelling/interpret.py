@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import UTC, datetime
+from datetime import UTC
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from .. import clock
 from ..records import Prediction
 
 # DistilRoBERTa reads at most 512 tokens and its byte-level BPE makes at most one token per UTF-8
@@ -89,7 +90,7 @@ def retry_after_seconds(value: str | None) -> float | None:
             return None
         if when.tzinfo is None:
             when = when.replace(tzinfo=UTC)
-        seconds = (when - datetime.now(UTC)).total_seconds()
+        seconds = (when - clock.now()).total_seconds()
     if math.isnan(seconds):
         return None
     return max(seconds, 0.0)

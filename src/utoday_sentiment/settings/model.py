@@ -102,6 +102,13 @@ class Text(Kind):
         return self.description
 
 
+def _signed_seconds(raw: str) -> float:
+    value = float(raw.strip())
+    if value != value or abs(value) == float("inf"):  # NaN or infinite
+        raise ValueError(raw)
+    return value
+
+
 def _http_url(raw: str) -> str:
     parts = urlsplit(raw)
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:

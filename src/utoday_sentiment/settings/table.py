@@ -22,6 +22,7 @@ from .model import (
     _path,
     _s3_uri,
     _secret_arn,
+    _signed_seconds,
     _timezone,
 )
 
@@ -375,6 +376,10 @@ SETTINGS: tuple[Setting, ...] = (
         RARE,
         example="postgresql://postgres@localhost:5432/postgres",
     ),
+    Setting("UTODAY_CLOCK_OFFSET", Text(_signed_seconds, "a number of seconds, < 0 for the past"),
+            0.0, "tests and replays only: shift the clock every \"now\" and \"today\" of the "
+            "program follows (report windows, status, leases shown), in every process started "
+            "with it", RARE, doc_default="`0`: the system clock", example="-3600"),
     Setting(
         "LOG_LEVEL",
         Choice(("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"), upper=True),

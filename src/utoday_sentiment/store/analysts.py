@@ -10,6 +10,7 @@ import psycopg2
 import psycopg2.errors
 from psycopg2 import sql
 
+from .. import clock
 from ..errors import DatabaseError
 from .connection import Connection, fetch_one, first_line, rollback_quietly, translate_errors
 from .migrate import ANALYST_ROLE
@@ -94,15 +95,14 @@ def daily_report(conn: Connection, days: int, until: date | None = None) -> list
         cur.execute(
             "WITH span AS ("
             "  SELECT generate_series("
-            "    COALESCE(%(until)s::date, (now() AT TIME ZONE 'UTC')::date) - (%(days)s - 1),"
-            "    COALESCE(%(until)s::date, (now() AT TIME ZONE 'UTC')::date),"
+            "    %(until)s::date - (%(days)s - 1), %(until)s::date,"
             "    interval '1 day')::date AS day)"
             " SELECT s.day, COALESCE(d.titles, 0), COALESCE(d.labelled, 0),"
             "  COALESCE(d.positive, 0), COALESCE(d.neutral, 0), COALESCE(d.negative, 0),"
             "  COALESCE(d.unlabelled, 0), d.net_score"
             " FROM span AS s LEFT JOIN daily_sentiment AS d ON d.day = s.day"
             " ORDER BY s.day",
-            {"days": days, "until": until},
+            {"days": days, "until": until or clock.today()},
         )
         rows = cur.fetchall()
     conn.rollback()

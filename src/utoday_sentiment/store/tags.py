@@ -8,6 +8,7 @@ from typing import Any
 
 import psycopg2.extras
 
+from .. import clock
 from ..coins import Lexicon, coins_in, load_lexicon, topics_in
 from .connection import Connection, Cursor, rollback_quietly, translate_errors
 
@@ -74,14 +75,13 @@ def retag(conn: Connection, *, everything: bool = False, batch: int = 1000,
 
 _TOP_SQL = """
 SELECT coin, sum(titles)::int AS titles FROM coin_daily_sentiment
-WHERE day > (now() AT TIME ZONE 'UTC')::date - %(days)s
+WHERE day > %(today)s::date - %(days)s
 GROUP BY coin ORDER BY 2 DESC, coin LIMIT %(limit)s
 """
 _COIN_REPORT_SQL = """
 WITH span AS (
   SELECT generate_series(
-    COALESCE(%(until)s::date, (now() AT TIME ZONE 'UTC')::date) - (%(days)s - 1),
-    COALESCE(%(until)s::date, (now() AT TIME ZONE 'UTC')::date),
+    %(until)s::date - (%(days)s - 1), %(until)s::date,
     interval '1 day')::date AS day)
 SELECT s.day, COALESCE(d.titles, 0), COALESCE(d.labelled, 0), COALESCE(d.positive, 0),
        COALESCE(d.neutral, 0), COALESCE(d.negative, 0),
@@ -93,7 +93,7 @@ ORDER BY s.day
 
 def top_coins(conn: Connection, *, days: int = 7, limit: int = 5) -> list[tuple[str, int]]:
     with translate_errors("reading the most mentioned coins"), conn.cursor() as cur:
-        cur.execute(_TOP_SQL, {"days": days, "limit": limit})
+        cur.execute(_TOP_SQL, {"days": days, "limit": limit, "today": clock.today()})
         rows = cur.fetchall()
     conn.rollback()
     return rows
@@ -103,7 +103,7 @@ def coin_report(conn: Connection, coin: str, days: int, until: date | None = Non
                 ) -> list[tuple[Any, ...]]:
     """daily_report's rows for one coin."""
     with translate_errors("reading the coin report"), conn.cursor() as cur:
-        cur.execute(_COIN_REPORT_SQL, {"coin": coin, "days": days, "until": until})
+        cur.execute(_COIN_REPORT_SQL, {"coin": coin, "days": days, "until": until or clock.today()})
         rows = cur.fetchall()
     conn.rollback()
     return rows
