@@ -46,6 +46,7 @@ LABEL_FIELDS: Mapping[str, Kind] = {
 class JobResult(Generic[S]):
     summary: S
     error: UtodayError | None = None
+    began: bool = True  # False: the error came before any work (a client could not be opened)
 
     @property
     def ok(self) -> bool:
@@ -122,8 +123,8 @@ def _run(
     (opening included) becomes the result's error, next to what the stage got done."""
     try:
         client = given if given is not None else open_client()
-    except UtodayError as exc:
-        return JobResult(summary, exc)
+    except UtodayError as exc:  # a setting or model that cannot work: nothing was done
+        return JobResult(summary, exc, began=False)
     try:
         stage(client)
     except UtodayError as exc:

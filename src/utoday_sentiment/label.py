@@ -20,7 +20,7 @@ from .labelling.base import MIN_REQUEST_SECONDS
 from .records import LabelRequest, LabelSummary
 from .settings import Settings
 from .store.connection import Connection
-from .store.titles import claim_batch, count_pending, release, store_labels
+from .store.titles import claim_batch, count_held, count_pending, release, store_labels
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +90,9 @@ def label_titles(
         summary.requests, summary.retries = labeller.requests_sent, labeller.retries
         with contextlib.suppress(UtodayError):
             summary.remaining = count_pending(conn, model=model, relabel=relabel)
+            if summary.remaining:  # this run's own leases are all given back by now
+                summary.held, until = count_held(conn, model=model, relabel=relabel)
+                summary.held_until = until.isoformat() if until else None
 
 
 # A headline any sentiment model answers: the control when a whole batch is refused.

@@ -23,7 +23,8 @@ def _sklearn() -> Any:
 
 def report(truth: Sequence[str], predicted: Sequence[str], *, model: str, seed: int = 0
            ) -> dict[str, Any]:
-    """One JSON-ready object: n, accuracy, macro_f1, per_class, confusion, ci, model."""
+    """One JSON-ready object: n, accuracy, macro_f1, per_class, confusion, ci, model; every
+    measure at full precision (the text report rounds, `--json` does not)."""
     if len(truth) != len(predicted) or not truth:
         raise ConfigError("no judged title has a label to compare; judge some first "
                           "(`evaluate sample`, then `evaluate import`)")
@@ -35,11 +36,11 @@ def report(truth: Sequence[str], predicted: Sequence[str], *, model: str, seed: 
         truth, predicted, labels=LABELS, zero_division=0)
     return {
         "n": len(truth),
-        "accuracy": round(float(m.accuracy_score(truth, predicted)), 4),
-        "macro_f1": round(float(m.f1_score(truth, predicted, labels=LABELS, average="macro",
-                                           zero_division=0)), 4),
-        "per_class": {label: {"precision": round(float(p), 4), "recall": round(float(r), 4),
-                              "f1": round(float(f), 4), "support": int(s)}
+        "accuracy": float(m.accuracy_score(truth, predicted)),
+        "macro_f1": float(m.f1_score(truth, predicted, labels=LABELS, average="macro",
+                                     zero_division=0)),
+        "per_class": {label: {"precision": float(p), "recall": float(r), "f1": float(f),
+                              "support": int(s)}
                       for label, p, r, f, s in zip(LABELS, precision, recall, f1, support,
                                                    strict=True)},
         "confusion": {"labels": LABELS,
@@ -59,7 +60,7 @@ def bootstrap(truth: Sequence[str], predicted: Sequence[str], *, seed: int = 0
     rng = np.random.default_rng(seed)
     picks = rng.integers(0, len(truth), (RESAMPLES, len(truth)))
     accuracy, macro = resampled(truth, predicted, picks)
-    return {name: [round(float(np.percentile(v, 2.5)), 4), round(float(np.percentile(v, 97.5)), 4)]
+    return {name: [float(np.percentile(v, 2.5)), float(np.percentile(v, 97.5))]
             for name, v in (("accuracy", accuracy), ("macro_f1", macro))}
 
 
@@ -100,6 +101,6 @@ def compare(truth: Sequence[str], a: Sequence[str], b: Sequence[str]) -> dict[st
     with warnings.catch_warnings():  # undefined when the two share one label: then None
         warnings.simplefilter("ignore")
         kappa = float(m.cohen_kappa_score(a, b, labels=LABELS))
-    return {"kappa": None if math.isnan(kappa) else round(kappa, 4),
+    return {"kappa": None if math.isnan(kappa) else kappa,
             "only_a_right": only_a, "only_b_right": only_b,
-            "mcnemar_p": round(float(p_value), 4), "verdict": verdict}
+            "mcnemar_p": float(p_value), "verdict": verdict}

@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from .clock import utc_time
+
 
 @dataclass(frozen=True)
 class Title:
@@ -110,6 +112,8 @@ class LabelSummary(Summary):
     requests: int = 0
     retries: int = 0
     stopped: str = ""
+    held: int = 0  # of the remaining, those another labeller's live lease holds
+    held_until: str | None = None  # ISO time the earliest of those leases ends (UTC)
 
     @property
     def stalled(self) -> bool:
@@ -122,9 +126,15 @@ class LabelSummary(Summary):
         return {**asdict(self), "stalled": self.stalled}
 
     def line(self) -> str:
+        held = ""
+        if self.held:
+            until = datetime.fromisoformat(self.held_until) if self.held_until else None
+            held = (f" ({self.held} held by another labeller"
+                    + (f" until {utc_time(until)})" if until else ")"))
         text = (
-            f"label: {self.labelled} labelled, {self.failed} failed, {self.remaining} remaining, "
-            f"{plural(self.requests, 'request')}, {plural(self.retries, 'retry', 'retries')}"
+            f"label: {self.labelled} labelled, {self.failed} failed, {self.remaining} remaining"
+            f"{held}, {plural(self.requests, 'request')}, "
+            f"{plural(self.retries, 'retry', 'retries')}"
         )
         return f"{text}; {self.stopped}" if self.stopped else text
 

@@ -23,14 +23,18 @@ def test_the_measures_on_a_case_worked_out_by_hand():
     result = report(TRUTH, GUESS, model="m")
     assert result["confusion"] == {"labels": ["negative", "neutral", "positive"],
                                    "matrix": [[2, 1, 0], [0, 2, 1], [0, 1, 2]]}
-    assert result["n"] == 9 and result["accuracy"] == 0.6667  # 6 of 9
+    exact = pytest.approx  # the measures at full precision, as worked out by hand
+    assert result["n"] == 9 and result["accuracy"] == exact(6 / 9, abs=1e-12)  # 6 of 9
     per = result["per_class"]
-    assert per["negative"] == {"precision": 1.0, "recall": 0.6667, "f1": 0.8, "support": 3}
-    assert per["neutral"] == {"precision": 0.5, "recall": 0.6667, "f1": 0.5714, "support": 3}
-    assert per["positive"] == {"precision": 0.6667, "recall": 0.6667, "f1": 0.6667, "support": 3}
-    assert result["macro_f1"] == 0.6794  # (0.8 + 0.5714 + 0.6667) / 3
+    assert per["negative"] == {"precision": 1.0, "recall": exact(2 / 3), "f1": exact(0.8),
+                               "support": 3}
+    assert per["neutral"] == {"precision": 0.5, "recall": exact(2 / 3), "f1": exact(4 / 7),
+                              "support": 3}
+    assert per["positive"] == {"precision": exact(2 / 3), "recall": exact(2 / 3),
+                               "f1": exact(2 / 3), "support": 3}
+    assert result["macro_f1"] == exact((0.8 + 4 / 7 + 2 / 3) / 3, abs=1e-12)
     low, high = result["ci"]["accuracy"]
-    assert low <= 0.6667 <= high and result["ci"] == report(TRUTH, GUESS, model="m")["ci"]
+    assert low <= 6 / 9 <= high and result["ci"] == report(TRUTH, GUESS, model="m")["ci"]
     assert set(result) == {"n", "accuracy", "macro_f1", "per_class", "confusion", "ci", "model"}
 
 
@@ -129,7 +133,13 @@ def test_import_is_all_or_nothing_and_says_every_problem(judged, tmp_path, capsy
     assert main(["evaluate", "report", "--model", "hf-api:m", "--json", "--png", str(png)]) == 0
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     result = json.loads(capsys.readouterr().out)
-    assert result["accuracy"] == 0.6667 and result["macro_f1"] == 0.6794
+    # JSON is for programs: every digit, not the text report's four decimals
+    assert result["accuracy"] == pytest.approx(6 / 9, abs=1e-12)
+    assert result["macro_f1"] == pytest.approx((0.8 + 4 / 7 + 2 / 3) / 3, abs=1e-12)
+    assert main(["evaluate", "report", "--model", "hf-api:m"]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("model hf-api:m, n = 9: accuracy 0.6667 (95% ")
+    assert "macro-F1 0.6794 (95% " in text and "  0.5714  " in text
     assert result["confusion"]["matrix"] == [[2, 1, 0], [0, 2, 1], [0, 1, 2]]
 
 

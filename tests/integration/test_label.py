@@ -14,6 +14,7 @@ from responses.registries import OrderedRegistry
 
 from fakes import Reply, fake_scores
 from tests.helpers import TOKEN, label, label_result
+from utoday_sentiment import clock
 from utoday_sentiment.cli import main
 from utoday_sentiment.deadline import Deadline
 from utoday_sentiment.errors import UtodayError
@@ -278,6 +279,33 @@ def test_label_command_end_to_end(cli_env, monkeypatch, conn, hf, capsys):
         "negative_share"
     ] == pytest.approx(1, abs=1e-3)
     assert TOKEN not in out + err
+
+
+def test_titles_another_labeller_holds_are_explained_with_their_lease_end(
+    cli_env, monkeypatch, conn, hf, capsys, query
+):
+    """A labeller killed mid-batch leaves its lease: the next run leaves those titles alone
+    and says how many, and until when (UTC); status counts them too."""
+    seed(conn, 14)
+    with conn.cursor() as cur:  # as a dead labeller leaves them: four leases, ending apart
+        cur.execute("UPDATE titles SET claim_token = gen_random_uuid(), claimed_until = now()"
+                    " + make_interval(mins => 10 + id::int % 4) WHERE id IN"
+                    " (SELECT id FROM titles ORDER BY id LIMIT 4)")
+    conn.commit()
+    ((until,),) = query("SELECT min(claimed_until) FROM titles")
+    monkeypatch.setenv("HF_API_TOKEN", TOKEN)
+    code, out, err = cli(capsys, "label")
+    assert code == 0, err
+    shown = clock.utc_time(until)
+    assert out.strip() == (f"label: 10 labelled, 0 failed, 4 remaining (4 held by another "
+                           f"labeller until {shown}), 1 request, 0 retries")
+    assert shown.endswith(" UTC") and f"{until.astimezone(UTC):%H:%M}" in shown
+    code, out, _ = cli(capsys, "status", "--json")
+    status = json.loads(out)
+    assert (status["unlabelled"], status["held_by_a_labeller"]) == (4, 4)
+    assert datetime.fromisoformat(status["held_until"]) == until
+    code, out, _ = cli(capsys, "status")
+    assert "held by a labeller:" in out and out.split("held by a labeller:")[1].split()[0] == "4"
 
 
 def test_label_without_a_token_says_how_many_wait_and_what_to_do(cli_env, conn, hf, capsys):

@@ -89,8 +89,10 @@ def test_a_model_that_cannot_be_used_is_one_line_exit_2(tmp_path, monkeypatch, c
     monkeypatch.setenv("SENTIMENT_BACKEND", "onnx")
     monkeypatch.setenv("ONNX_MODEL", env.get("ONNX_MODEL", str(folder)))
     assert main(["label"]) == 2
-    lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("utoday")]
-    assert len(lines) == 1 and words in lines[0]
+    out, err = capsys.readouterr()
+    assert out == ""  # no "0 labelled, 0 requests" summary: nothing was tried
+    assert len(err.splitlines()) == 1 and err.startswith("utoday-sentiment: error: ")
+    assert words in err
 
 
 def test_a_label_map_makes_other_label_names_usable(tmp_path, conn, query):

@@ -45,6 +45,7 @@ def test_connection_killed_while_a_batch_is_in_flight(db_url, conn, hf, pg_serve
     # the killed labeller's lease still holds its batch: the next run labels the rest ...
     summary = label(survivor, HFClient(settings), settings, batch_size=20)
     assert summary.labelled == 40 and summary.remaining == 20
+    assert summary.held == 20 and summary.held_until is not None  # and it says so
     assert query("SELECT count(*) FROM titles WHERE claim_token IS NOT NULL") == [(20,)]
     # ... and once the lease has ended, the batch is claimable again
     with conn.cursor() as cur:

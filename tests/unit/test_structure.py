@@ -9,21 +9,26 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "src" / "utoday_sentiment"
 
 
-def _module_name(path: Path) -> str:
-    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+def _module_name(path: Path, package: Path = PACKAGE) -> str:
+    parts = list(path.relative_to(package.parent).with_suffix("").parts)
     if parts[-1] == "__init__":
         parts.pop()
     return ".".join(parts)
 
 
-def _imports_at_load(path: Path, name: str) -> set[str]:
-    """Modules of the package that `path` imports when it is loaded (not inside functions,
-    not under TYPE_CHECKING)."""
+def _imports(path: Path, name: str) -> set[str]:
+    """Modules of the package that `path` imports, at load or inside a function (a lazy import
+    is still a dependency, and a cycle through one breaks as soon as both sides load); not those
+    under TYPE_CHECKING, which only the type checker follows."""
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: set[str] = set()
-    for node in ast.parse(path.read_text()).body:
+    pending: list[ast.AST] = [ast.parse(path.read_text())]
+    while pending:
+        node = pending.pop()
         if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            pending.extend(node.orelse)
             continue
+        pending.extend(ast.iter_child_nodes(node))
         if isinstance(node, ast.ImportFrom):
             base = package
             for _ in range(node.level - 1):
@@ -39,10 +44,11 @@ def _imports_at_load(path: Path, name: str) -> set[str]:
     return found
 
 
-def test_no_import_cycle():
-    modules = {_module_name(p): p for p in PACKAGE.rglob("*.py")}
+def import_cycles(package: Path) -> list[list[str]]:
+    """Every import cycle among the modules under `package` (each as a closed path)."""
+    modules = {_module_name(p, package): p for p in package.rglob("*.py")}
     graph = {
-        name: {m for m in _imports_at_load(path, name) if m in modules and m != name}
+        name: {m for m in _imports(path, name) if m in modules and m != name}
         for name, path in modules.items()
     }
     # A package's __init__ importing its own submodules is how packages work, not a cycle.
@@ -63,7 +69,25 @@ def test_no_import_cycle():
     for name in sorted(graph):
         if name not in state:
             visit(name, [name])
-    assert cycles == []
+    return cycles
+
+
+def test_no_import_cycle():
+    assert import_cycles(PACKAGE) == []
+
+
+def test_a_lazy_import_cycle_is_caught(tmp_path):
+    """The check sees a cycle that runs through an import inside a function."""
+    root = tmp_path / "utoday_sentiment"
+    (root / "cli").mkdir(parents=True)
+    (root / "__init__.py").write_text("")
+    (root / "cli" / "__init__.py").write_text("")
+    (root / "cli" / "a.py").write_text("from .b import g\n\ndef f():\n    return g()\n")
+    (root / "cli" / "b.py").write_text("def g():\n    from .a import f\n    return f\n")
+    (root / "cli" / "c.py").write_text("from typing import TYPE_CHECKING\n"
+                                       "if TYPE_CHECKING:\n    from .a import f\n")
+    assert import_cycles(root) == [["utoday_sentiment.cli.a", "utoday_sentiment.cli.b",
+                                    "utoday_sentiment.cli.a"]]
 
 
 def test_no_source_file_over_400_lines():

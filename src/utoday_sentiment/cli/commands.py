@@ -17,34 +17,8 @@ from ..jobs import pending_labels, run_label, run_scrape
 from ..records import LabelRequest, ScrapeRequest
 from ..settings import Settings
 from ..store.connection import Connection, connect
+from .db import connect_db, database_url, migrate_line
 from .parser import PROG
-
-
-def _database_url(settings: Settings) -> str:
-    if settings.database_url:
-        return settings.database_url
-    from .. import embedded
-
-    url, data_dir = embedded.start(settings.data_dir)
-    print(
-        f"database: embedded PostgreSQL, data in {data_dir} "
-        "(set DATABASE_URL to use another server)",
-        file=sys.stderr,
-    )
-    return url
-
-
-def _connect(settings: Settings) -> Connection:
-    return connect(_database_url(settings))
-
-
-def _migrate(conn: Connection) -> str:
-    from ..store.migrate import migrate
-
-    applied = migrate(conn)
-    if applied:
-        return f"migrate: applied {', '.join(applied)}; schema up to date"
-    return "migrate: schema up to date, nothing to apply"
 
 
 def _progress(*, total: int, unit: str, desc: str) -> Any:
@@ -61,8 +35,8 @@ def _progress(*, total: int, unit: str, desc: str) -> Any:
 
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
-    with closing(_connect(settings)) as conn:
-        print(_migrate(conn))
+    with closing(connect_db(settings)) as conn:
+        print(migrate_line(conn))
     return 0
 
 
@@ -88,8 +62,8 @@ def _scrape(args: argparse.Namespace, settings: Settings, conn: Connection,
 
 
 def cmd_scrape(args: argparse.Namespace, settings: Settings) -> int:
-    with closing(_connect(settings)) as conn:
-        _migrate(conn)
+    with closing(connect_db(settings)) as conn:
+        migrate_line(conn)
         error = _scrape(args, settings, conn)
     if error is not None:
         raise error
@@ -126,13 +100,14 @@ def _label(args: argparse.Namespace, settings: Settings, conn: Connection,
         )
     finally:
         progress.close()
-    print(result.summary.line())  # what was stored, also before a stop
+    if result.began:  # what was stored, also before a stop; an error before any work is alone
+        print(result.summary.line())
     result.raise_error()
 
 
 def cmd_label(args: argparse.Namespace, settings: Settings) -> int:
-    with closing(_connect(settings)) as conn:
-        _migrate(conn)
+    with closing(connect_db(settings)) as conn:
+        migrate_line(conn)
         if not _can_label(settings):
             raise ConfigError(_awaiting_labels_line(conn, settings))
         _label(args, settings, conn)
@@ -141,8 +116,8 @@ def cmd_label(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     deadline = Deadline(args.max_seconds)  # one budget for the scrape and the labelling
-    with closing(_connect(settings)) as conn:
-        print(_migrate(conn))
+    with closing(connect_db(settings)) as conn:
+        print(migrate_line(conn))
         scrape_error = _scrape(args, settings, conn, deadline)
         if scrape_error is not None:
             if not isinstance(scrape_error, SiteError):
@@ -164,7 +139,7 @@ def _read_only(settings: Settings, read: Callable[[Connection], Any]) -> Any:
     """Connect, insist on the current schema (never change it), and read."""
     from ..store.migrate import require_current
 
-    with closing(_connect(settings)) as conn:
+    with closing(connect_db(settings)) as conn:
         require_current(conn)
         return read(conn)
 
@@ -271,11 +246,11 @@ def cmd_invoke(args: argparse.Namespace, settings: Settings) -> int:
         raise ConfigError(f"{args.event} is not valid JSON ({exc}); fix the event file") from exc
     if not settings.database_secret_arn:
         # As the deploy's MigrateFunction would, before the functions run (they never run DDL).
-        url = _database_url(settings)
+        url = database_url(settings)
         os.environ["DATABASE_URL"] = url
         if args.function != "migrate":
             with closing(connect(url)) as conn:
-                print(_migrate(conn), file=sys.stderr)
+                print(migrate_line(conn), file=sys.stderr)
     result = _on_stderr(lambda: invoke(args.function, event, timeout=args.timeout))
     print(json.dumps(result, indent=2, default=str))
     return 0
@@ -302,8 +277,8 @@ def cmd_reparse(args: argparse.Namespace, settings: Settings) -> int:
     from ..jobs import run_reparse
     from ..records import ReparseRequest
 
-    with closing(_connect(settings)) as conn:
-        _migrate(conn)
+    with closing(connect_db(settings)) as conn:
+        migrate_line(conn)
         result = run_reparse(ReparseRequest(args.since, args.dry_run), settings, conn)
     result.raise_error()
     print(result.summary.line())
@@ -333,8 +308,8 @@ def cmd_tag(args: argparse.Namespace, settings: Settings) -> int:
     from ..store.tags import retag
 
     lexicon = load_lexicon()  # a malformed lexicon fails here, naming the row
-    with closing(_connect(settings)) as conn:
-        _migrate(conn)
+    with closing(connect_db(settings)) as conn:
+        migrate_line(conn)
         titles, tags = retag(conn, everything=args.all, lexicon=lexicon)
     print(f"tag: {titles} titles tagged ({tags} coin tags) with {lexicon.version}"
           + ("" if titles or args.all else "; every title was already tagged with it"))

@@ -135,10 +135,10 @@ def cmd_evaluate(args: argparse.Namespace, settings: Settings, connect: Any) -> 
         if args.json:
             print(json.dumps(result))
         else:
-            rows = [(name, r["model"], r["n"], r["accuracy"], r["macro_f1"])
+            rows = [(name, r["model"], r["n"], _4(r["accuracy"]), _4(r["macro_f1"]))
                     for name, r in (("A", result["a"]), ("B", result["b"]))]
             print(format_table(("", "model", "n", "accuracy", "macro_f1"), rows))
-            print(f"agreement (Cohen's kappa): {result['kappa']}; only A right on "
+            print(f"agreement (Cohen's kappa): {_4(result['kappa'])}; only A right on "
                   f"{result['only_a_right']}, only B on {result['only_b_right']}: "
                   f"{result['verdict']}")
         return 0
@@ -164,11 +164,11 @@ def _print_report(result: dict[str, Any], args: argparse.Namespace) -> int:
         print(json.dumps(result))
         return 0
     ci = result["ci"]
-    print(f"model {result['model']}, n = {result['n']}: accuracy {result['accuracy']} "
-          f"(95% {ci['accuracy'][0]}-{ci['accuracy'][1]}), macro-F1 {result['macro_f1']} "
-          f"(95% {ci['macro_f1'][0]}-{ci['macro_f1'][1]})")
+    print(f"model {result['model']}, n = {result['n']}: accuracy {_4(result['accuracy'])} "
+          f"(95% {_4(ci['accuracy'][0])}-{_4(ci['accuracy'][1])}), macro-F1 "
+          f"{_4(result['macro_f1'])} (95% {_4(ci['macro_f1'][0])}-{_4(ci['macro_f1'][1])})")
     print(format_table(("class", "precision", "recall", "f1", "support"),
-                       [(k, v["precision"], v["recall"], v["f1"], v["support"])
+                       [(k, _4(v["precision"]), _4(v["recall"]), _4(v["f1"]), v["support"])
                         for k, v in result["per_class"].items()]))
     labels = result["confusion"]["labels"]
     print(format_table(("truth \\ predicted", *labels),
@@ -195,8 +195,13 @@ def _confusion_png(result: dict[str, Any], path: Path) -> None:
     for i, row in enumerate(matrix):
         for j, value in enumerate(row):
             ax.text(j, i, str(value), ha="center", va="center")
-    ax.set_title(f"{result['model']}: accuracy {result['accuracy']}, n = {result['n']}")
+    ax.set_title(f"{result['model']}: accuracy {_4(result['accuracy'])}, n = {result['n']}")
     fig.tight_layout()
     fig.savefig(path, format="png")
     plt.close(fig)
     print(f"confusion matrix written to {path}", file=sys.stderr)
+
+
+def _4(value: float | None) -> str:
+    """A measure as the text report shows it: four decimals (JSON keeps every digit)."""
+    return "-" if value is None else f"{value:.4f}"

@@ -9,6 +9,7 @@ from typing import Any
 
 from ..errors import ConfigError
 from ..settings import Settings
+from .db import connect_db
 
 
 def cmd_aws(args: argparse.Namespace, settings: Settings) -> int:
@@ -57,16 +58,14 @@ def cmd_model(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     from ..check import run_checks
-    from .commands import _connect
 
-    checks = run_checks(settings, lambda: _connect(settings))
+    checks = run_checks(settings, lambda: connect_db(settings))
     return _print_checks(checks, as_json=args.json)
 
 
 
 
 def cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
-    from .commands import _connect
     from .evaluate import cmd_evaluate as run
 
-    return run(args, settings, lambda: _connect(settings))
+    return run(args, settings, lambda: connect_db(settings))

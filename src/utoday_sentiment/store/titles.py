@@ -105,7 +105,11 @@ def title_status(conn: Connection) -> dict[str, Any]:
                 " count(*) FILTER (WHERE sentiment = 'neutral'),"
                 " count(*) FILTER (WHERE sentiment = 'negative'),"
                 " max(published_at), max(scraped_at), max(labelled_at),"
-                " count(*) FILTER (WHERE sponsored)"
+                " count(*) FILTER (WHERE sponsored),"
+                " count(*) FILTER (WHERE sentiment IS NULL AND NOT sponsored"
+                "  AND label_attempts < %(max)s AND claimed_until > now()),"
+                " min(claimed_until) FILTER (WHERE sentiment IS NULL AND NOT sponsored"
+                "  AND label_attempts < %(max)s AND claimed_until > now())"
                 " FROM titles",
                 {"max": MAX_LABEL_ATTEMPTS},
             )
@@ -117,7 +121,7 @@ def title_status(conn: Connection) -> dict[str, Any]:
     total, labelled, unlabelled, failed, positive, neutral, negative = row[:7]
 
     def share(n: int) -> float | None:
-        return round(n / labelled, 4) if labelled else None
+        return n / labelled if labelled else None
 
     return {
         "titles": total,
@@ -125,6 +129,8 @@ def title_status(conn: Connection) -> dict[str, Any]:
         "unlabelled": unlabelled,
         "failed": failed,
         "sponsored": row[10],
+        "held_by_a_labeller": row[11],  # of the unlabelled: leased by a running (or dead) labeller
+        "held_until": row[12],  # when the earliest of those leases ends
         "positive_share": share(positive),
         "neutral_share": share(neutral),
         "negative_share": share(negative),
@@ -164,6 +170,13 @@ SELECT count(*) FROM titles
 WHERE label_attempts < %(max)s AND id <> ALL(%(skip)s::bigint[]) AND NOT sponsored
   AND CASE WHEN %(relabel)s THEN sentiment_model IS DISTINCT FROM %(model)s
            ELSE sentiment IS NULL END
+"""
+_COUNT_HELD_SQL = """
+SELECT count(*), min(claimed_until) FROM titles
+WHERE label_attempts < %(max)s AND id <> ALL(%(skip)s::bigint[]) AND NOT sponsored
+  AND CASE WHEN %(relabel)s THEN sentiment_model IS DISTINCT FROM %(model)s
+           ELSE sentiment IS NULL END
+  AND claimed_until > now()
 """
 # Results land only on rows whose claim is still this labeller's own (its lease may have ended
 # and another labeller claimed them meanwhile); the claim is cleared with them.
@@ -271,6 +284,17 @@ def release(conn: Connection, claim: Claim) -> None:
         conn.commit()
     except psycopg2.Error:
         rollback_quietly(conn)
+
+
+def count_held(conn: Connection, *, model: str, relabel: bool = False
+               ) -> tuple[int, datetime | None]:
+    """Of the titles awaiting a label, how many another labeller's live lease holds, and when
+    the earliest of those leases ends."""
+    with translate_errors("counting leased titles"), conn.cursor() as cur:
+        cur.execute(_COUNT_HELD_SQL, _pending_params(model, relabel, ()))
+        count, until = fetch_one(cur)
+    conn.rollback()
+    return count, until
 
 
 def count_pending(
