@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import glob
 import ipaddress
 import os
 import socket
@@ -150,7 +151,7 @@ def pg_server_url() -> Iterator[str]:
         yield admin_url
 
 
-LIBFAKETIME = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
+LIBFAKETIME = "/usr/lib/*/faketime/libfaketime.so.1"  # Debian's package faketime
 
 
 @contextlib.contextmanager
@@ -161,11 +162,12 @@ def _server_clock() -> Iterator[None]:
     if offset is None:
         yield
         return
-    if not os.path.exists(LIBFAKETIME):
+    found = sorted(glob.glob(LIBFAKETIME))
+    if not found:
         pytest.exit("--clock moves the database server's clock with libfaketime: "
                     "apt-get install faketime", returncode=4)
     shift = float(offset)
-    moved = {"LD_PRELOAD": LIBFAKETIME, "FAKETIME": f"{'+' if shift >= 0 else ''}{shift:.0f}"}
+    moved = {"LD_PRELOAD": found[0], "FAKETIME": f"{'+' if shift >= 0 else ''}{shift:.0f}"}
     saved = {name: os.environ.get(name) for name in moved}
     os.environ.update(moved)  # inherited by the server's processes only: this one is loaded
     try:

@@ -1,4 +1,4 @@
-"""For analysts: the views' numbers, every SQL block of README's "For analysts" section, the
+"""For analysts: the views' numbers, every SQL block of docs/analysts.md, the
 read-only role, `query` and `report` — on a real PostgreSQL holding known data."""
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from utoday_sentiment.store import migrate as migrate_module
 from utoday_sentiment.store.analysts import run_read_only
 from utoday_sentiment.store.connection import connect
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+ANALYSTS = Path(__file__).resolve().parents[2] / "docs" / "analysts.md"
 TODAY = clock.today()
 
 
@@ -176,7 +176,7 @@ def day(days_ago: int) -> date:
     return TODAY - timedelta(days=days_ago)
 
 
-# What each README query must answer, keyed by its first comment line.
+# What each query of docs/analysts.md must answer, keyed by its first comment line.
 EXPECTED = {
     "Today's split (the current UTC day)": [(4, 3, 1, 1, 1, 1, D("0.0400"))],
     "The last 7 days, one row per day that has titles": [
@@ -247,16 +247,14 @@ EXPECTED = {
 
 
 def analyst_queries() -> dict[str, str]:
-    text = README.read_text()
-    section = text.split("## For analysts", 1)[1].split("\n## ", 1)[0]
-    blocks = re.findall(r"```sql\n(.*?)```", section, flags=re.DOTALL)
+    blocks = re.findall(r"```sql\n(.*?)```", ANALYSTS.read_text(), flags=re.DOTALL)
     return {block.splitlines()[0].removeprefix("-- ").strip(): block for block in blocks}
 
 
-def test_readme_has_at_least_six_queries_and_each_has_a_check():
+def test_the_analysts_page_has_at_least_six_queries_and_each_has_a_check():
     queries = analyst_queries()
     assert len(queries) >= 6
-    assert set(queries) == set(EXPECTED)  # a new query in the README needs its answer here
+    assert set(queries) == set(EXPECTED)  # a new query on the page needs its answer here
 
 
 @pytest.mark.parametrize("time_zone", ["UTC", "Asia/Tokyo", "America/Los_Angeles"])

@@ -93,8 +93,11 @@ _DRIVER = textwrap.dedent(
     class NotInTheBundle(importlib.abc.MetaPathFinder):
         def find_spec(self, fullname, path=None, target=None):
             top = fullname.split(".", 1)[0]
+            # _sysconfigdata_*: the interpreter's build data, which zoneinfo reads (TZPATH)
+            # for UTODAY_TIMEZONE; part of every CPython, Lambda's too, yet not named there
             if fullname in pruned or (
                 top not in allowed and top not in sys.stdlib_module_names
+                and not top.startswith("_sysconfigdata_")
             ):
                 raise ModuleNotFoundError(f"{fullname} is not in the Lambda bundle", name=fullname)
             return None

@@ -70,7 +70,7 @@ def test_the_sponsored_categories_are_a_setting(env, site, capsys, query, monkey
 
 
 def _ignore_paging(site, page):
-    body = listing_page(page)
+    body = listing_page(page, zone=site.zone)
     site.serve(LISTING, body)
     for number in range(1, 6):
         site.serve(f"{LISTING}?page={number}", body)  # the server ignores ?page=N
@@ -135,7 +135,7 @@ def test_every_fetched_page_is_archived_once_per_body(env, site, capsys, query):
     assert pages[0][7] == pages[3][7]  # the same body twice ...
     assert query("SELECT count(*) FROM raw_bodies") == [(3,)]  # ... is stored once
     (body,) = query("SELECT body FROM raw_bodies WHERE content_hash = %s", (pages[1][7],))[0]
-    assert gzip.decompress(bytes(body)).decode() == listing_page(articles(30, 5))
+    assert gzip.decompress(bytes(body)).decode() == listing_page(articles(30, 5), zone=site.zone)
 
 
 def test_pages_older_than_the_retention_are_pruned_by_the_scraper(env, site, capsys, query,
@@ -191,7 +191,7 @@ def test_reparse_adds_the_card_an_earlier_parser_missed_and_changes_nothing_else
     from utoday_sentiment.store.raw_pages import archive_page
     from utoday_sentiment.store.titles import insert_titles
 
-    page = listing_page(articles(0, 3)).replace('<div class="news">', '<div class="news">' + TOLERANT_CARD)
+    page = listing_page(articles(0, 3), zone=site.zone).replace('<div class="news">', '<div class="news">' + TOLERANT_CARD)
     # What an earlier parser (no title-link fallback) stored from this page: three of its four
     # cards, the first without its author; the fourth card was missed. (Stored URLs are https on
     # the configured host, as the parser makes them.)
@@ -221,7 +221,8 @@ def test_reparse_adds_the_card_an_earlier_parser_missed_and_changes_nothing_else
     added = after[3]
     assert added[2] == "XRP Holders' Lawyer Teases Incoming 'Big Announcement'"
     assert added[1].endswith("/xrp-holders-lawyer-teases-big-announcement")
-    assert added[3] == datetime(2026, 11, 20, 7, 15, tzinfo=UTC) and added[4] == "Alex Dovbnya"
+    # the card says 07:15, read in the zone the scraper is configured with
+    assert added[3] == datetime(2026, 11, 20, 7, 15, tzinfo=site.zone) and added[4] == "Alex Dovbnya"
     assert query("SELECT parser_version, cards, titles FROM raw_pages") == [("2", 4, 4)]
     # a second reparse finds nothing left to do
     assert "0 added, 0 completed, 4 unchanged" in cli(capsys, "reparse")[1]

@@ -50,7 +50,7 @@ class SageMakerClient:
         if not settings.sagemaker_endpoint:
             raise ConfigError(
                 "SENTIMENT_BACKEND=sagemaker needs SAGEMAKER_ENDPOINT: the endpoint's name "
-                "(see the README's SageMaker section)"
+                "(see docs/labelling.md, choosing the labelling service)"
             )
         self.settings = settings
         self.endpoint = settings.sagemaker_endpoint

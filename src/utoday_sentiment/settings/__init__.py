@@ -1,7 +1,7 @@
 """Every setting in one declarative table: name, kind (type and bounds), default, help, secret.
 
 `Settings` is built from the table; the CLI's argument types, the Lambda event validators and the
-template's parameter bounds take their limits from it; the README's configuration table and
+template's parameter bounds take their limits from it; docs/configuration.md's table and
 `.env.example` are generated from it (`python -m utoday_sentiment.settings readme|env`), and a test
 fails when any of them disagrees. Every read of the environment goes through `load_settings` or
 `read_setting`. Real environment variables win over a `.env` file.

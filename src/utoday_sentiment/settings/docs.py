@@ -1,4 +1,4 @@
-"""The README's configuration table and `.env.example`, generated from the table."""
+"""docs/configuration.md's table and `.env.example`, generated from the settings table."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from .table import SETTINGS
 
 
 def readme_table() -> str:
-    """The README's configuration table."""
+    """The table of docs/configuration.md."""
     lines = ["| variable | default | meaning |", "|---|---|---|"]
     for s in SETTINGS:
         if s.name == "TEST_DATABASE_URL":
-            continue  # the README says it in prose under the table
+            continue  # the page says it in prose under the table
         bounds = (
             f" ({s.kind.low}-{s.kind.high})" if isinstance(s.kind, Whole) and s.kind.high else ""
         )

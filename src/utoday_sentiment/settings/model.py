@@ -201,12 +201,12 @@ class Setting:
     name: str  # the environment variable
     kind: Kind
     default: Any
-    help: str  # one line for the README table and .env.example
+    help: str  # one line for docs/configuration.md and .env.example
     group: str
     attr: str | None = None  # the Settings field; None: read by someone else (Powertools, tests)
     secret: bool = False  # never shown in a message, a log line or repr
     example: str | None = None  # shown in error hints and .env.example; default: the default
-    doc_default: str | None = None  # the README's default column; default: the default
+    doc_default: str | None = None  # the docs' default column; default: the default
     template: str | None = None  # the template.yaml parameter that feeds it on AWS
 
     @property

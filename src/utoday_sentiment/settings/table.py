@@ -1,5 +1,5 @@
 """The table itself: every environment variable the project reads or documents, in the order the
-README and `.env.example` show them."""
+configuration page and `.env.example` show them."""
 
 from __future__ import annotations
 
@@ -144,7 +144,7 @@ SETTINGS: tuple[Setting, ...] = (
         "UTODAY_TIMEZONE",
         Text(_timezone, "an IANA time zone name"),
         "UTC",
-        "the time zone of the listing cards' dates (unproven; see the README's scrape section); "
+        "the time zone of the listing cards' dates (unproven; see docs/how-it-works.md, scraping); "
         "RSS dates carry their own offset",
         SCRAPING,
         attr="timezone",

@@ -187,7 +187,7 @@ def ensure_analyst_role(conn: Connection) -> bool:
         conn.rollback()
         log.warning(
             "cannot grant read access to %s (%s); the owner of the tables can run the grants in "
-            "README's 'For analysts' section",
+            "docs/analysts.md, under 'Connecting'",
             ANALYST_ROLE,
             first_line(exc),
         )
