@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import random
+import zlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,21 +23,59 @@ _CANDIDATES_SQL = """
 SELECT t.id, t.url, t.published_at, t.title, COALESCE(t.sentiment, 'unlabelled'),
        (t.published_at AT TIME ZONE 'UTC')::date
 FROM titles AS t
-WHERE NOT t.sponsored AND NOT EXISTS (SELECT 1 FROM judgements AS j WHERE j.title_id = t.id)
+WHERE NOT t.sponsored AND t.id <> ALL(%(skip)s::bigint[]) AND NOT EXISTS (
+    SELECT 1 FROM judgements AS j
+    WHERE j.title_id = t.id AND (%(judge)s::text IS NULL OR j.judge = %(judge)s))
 ORDER BY t.id
+"""
+JUDGED_SQL = """
+SELECT t.id, t.title, j.label, t.sentiment, t.sentiment_model, t.url, j.judge
+FROM judgements AS j JOIN titles AS t ON t.id = j.title_id
+ORDER BY t.id, j.judge
 """
 
 
-def sample(conn: Connection, size: int, seed: int) -> list[tuple[Any, ...]]:
-    """`size` titles nobody judged, the same for the same seed and data: stratified over the
-    current labels (each label in turn), spread over days (each day in turn within a label)."""
+def candidates(conn: Connection, *, judge: str | None = None, skip: Sequence[int] = ()
+               ) -> list[tuple[Any, ...]]:
+    """Titles to judge: not sponsored, not judged (by `judge`, or by anybody), not in `skip`."""
     with translate_errors("sampling titles"), conn.cursor() as cur:
-        cur.execute(_CANDIDATES_SQL)
+        cur.execute(_CANDIDATES_SQL, {"judge": judge, "skip": list(skip)})
         rows = cur.fetchall()
     conn.rollback()
+    return rows
+
+
+def sample(conn: Connection, size: int, seed: int, *, judge: str | None = None,
+           skip: Sequence[int] = ()) -> list[tuple[Any, ...]]:
+    """`size` titles nobody judged (with `judge`: that judge did not), the same for the same
+    seed and data: stratified over the current labels (each label in turn), spread over days
+    (each day in turn within a label)."""
+    rows = candidates(conn, judge=judge, skip=skip)
     if not rows:
         raise ConfigError("nothing to sample: every stored title is judged already, or none is "
                           "stored; run `utoday-sentiment run` first")
+    picked = _stratified(rows, size, seed)
+    return [(r[0], r[1], r[2].isoformat() if r[2] else "", r[3], "") for r in picked]
+
+
+def next_to_judge(conn: Connection, judge: str, *, skip: Sequence[int] = ()
+                  ) -> dict[str, Any] | None:
+    """The next title for `judge` (the sampler's first pick among what they have not judged
+    nor skipped), blind: no label, no probability; with how many they judged and how many are
+    left. None when nothing is left."""
+    rows = candidates(conn, judge=judge, skip=skip)
+    with translate_errors("counting judgements"), conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM judgements WHERE judge = %s", (judge,))
+        (judged,) = cur.fetchone() or (0,)
+    conn.rollback()
+    if not rows:
+        return None
+    (first,) = _stratified(rows, 1, zlib.crc32(judge.encode()))
+    return {"id": first[0], "title": first[3], "url": first[1], "published_at": first[2],
+            "judged": judged, "remaining": len(rows)}
+
+
+def _stratified(rows: list[tuple[Any, ...]], size: int, seed: int) -> list[tuple[Any, ...]]:
     rng = random.Random(seed)  # noqa: S311 - a reproducible sample, not a secret
     strata: dict[str, dict[Any, list[tuple[Any, ...]]]] = defaultdict(lambda: defaultdict(list))
     for row in rows:
@@ -57,7 +96,7 @@ def sample(conn: Connection, size: int, seed: int) -> list[tuple[Any, ...]]:
         for queue in queues:
             if queue and len(picked) < size:
                 picked.append(queue.pop(0))
-    return [(r[0], r[1], r[2].isoformat() if r[2] else "", r[3], "") for r in picked]
+    return picked
 
 
 def write_sample(rows: Sequence[tuple[Any, ...]], path: Path) -> None:
@@ -156,3 +195,55 @@ def import_judgements(conn: Connection, path: Path, judge: str, label_map: dict[
         rollback_quietly(conn)
         raise
     return len(judged)
+
+
+def judged_titles(conn: Connection) -> list[tuple[Any, ...]]:
+    """Every judgement with its title: (id, title, judgement, model label, model, url, judge)."""
+    with translate_errors("reading judgements"), conn.cursor() as cur:
+        cur.execute(JUDGED_SQL)
+        rows = cur.fetchall()
+    conn.rollback()
+    return rows
+
+
+def stored_quality(judged: Sequence[tuple[Any, ...]], model: str, *, seed: int = 0
+                   ) -> dict[str, Any]:
+    """`evaluate report --json`'s document for `model`'s stored labels against the judgements
+    (`judged_titles` rows); ConfigError when none of its labels was judged."""
+    from . import metrics
+
+    pairs = [(r[2], r[3]) for r in judged if r[4] == model and r[3]]
+    if not pairs:
+        raise ConfigError(f"no judged title carries a label of {model}; label them first, "
+                          "or pick --model (see the model_quality view) or --backend")
+    return metrics.report([t for t, _ in pairs], [p for _, p in pairs], model=model, seed=seed)
+
+
+def judged_models(judged: Sequence[tuple[Any, ...]]) -> list[str]:
+    """The models whose stored labels people judged, most judged first."""
+    counts: dict[str, int] = defaultdict(int)
+    for row in judged:
+        if row[3] and row[4]:
+            counts[row[4]] += 1
+    return sorted(counts, key=lambda m: (-counts[m], m))
+
+
+def store_judgement(conn: Connection, title_id: int, judge: str, label: str) -> None:
+    """One judgement, as `evaluate import` stores them: one per title per judge, judging again
+    replaces it. ConfigError for an unknown title or label."""
+    if label not in LABELS:
+        raise ConfigError(f"label {label!r} is not positive, neutral or negative")
+    if not judge.strip():
+        raise ConfigError("judge is empty: give the judge's name")
+    import psycopg2
+
+    try:
+        with translate_errors("storing a judgement"), conn.cursor() as cur:
+            try:
+                cur.execute(_UPSERT_SQL, (title_id, judge.strip(), label))
+            except psycopg2.errors.ForeignKeyViolation as exc:
+                raise ConfigError(f"no stored title has id {title_id}") from exc
+        conn.commit()
+    except BaseException:
+        rollback_quietly(conn)
+        raise

@@ -175,6 +175,8 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     from ..report import format_csv, format_table, render_png
     from ..store.analysts import REPORT_COLUMNS, daily_report
 
+    if args.html and args.coin:
+        raise ConfigError("--html draws the overview of every title; leave out --coin")
     if args.coin:
         from ..coins import load_lexicon
         from ..store.tags import coin_report
@@ -188,6 +190,10 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
         rows = _read_only(settings, lambda conn: daily_report(conn, args.days, args.until))
     if args.png:
         render_png(rows, Path(args.png), days=args.days, coin=args.coin)
+    if args.html:
+        from .web import write_html
+
+        write_html(settings, Path(args.html), args.days)
     if args.csv:
         sys.stdout.write(format_csv(REPORT_COLUMNS, rows))
     else:
@@ -196,21 +202,17 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
         print(format_table(REPORT_COLUMNS, rows))
     if args.png:
         print(f"chart written to {args.png}", file=sys.stderr)
+    if args.html:
+        print(f"overview written to {args.html}", file=sys.stderr)
     return 0
 
 
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    from ..store.browse import status_report
     from ..store.migrate import NoSchema
-    from ..store.tags import top_coins
-    from ..store.titles import title_status
-
-    def read(conn: Connection) -> dict[str, Any]:
-        top = top_coins(conn, days=7, limit=5)
-        return {**title_status(conn),
-                "top_coins_7_days": ", ".join(f"{coin} {n}" for coin, n in top) or None}
 
     try:
-        status = _read_only(settings, read)
+        status = _read_only(settings, status_report)
     except NoSchema as exc:  # a fresh data folder: nothing wrong, nothing yet
         if args.json:
             empty = {"titles": 0, "labelled": 0, "unlabelled": 0, "failed": 0, "sponsored": 0}
@@ -317,6 +319,7 @@ def cmd_tag(args: argparse.Namespace, settings: Settings) -> int:
 
 
 from .ops import cmd_aws, cmd_check, cmd_evaluate, cmd_model  # noqa: E402 - operators'
+from .web import cmd_serve  # noqa: E402
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "tag": cmd_tag,
@@ -324,6 +327,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "model": cmd_model,
     "evaluate": cmd_evaluate,
     "aws": cmd_aws,
+    "serve": cmd_serve,
     "reparse": cmd_reparse,
     "pages": cmd_pages,
     "migrate": cmd_migrate,

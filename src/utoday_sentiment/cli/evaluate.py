@@ -13,13 +13,6 @@ from typing import Any
 from ..deadline import Deadline
 from ..errors import ConfigError
 from ..settings import Settings
-from ..store.connection import Connection
-
-JUDGED_SQL = """
-SELECT t.id, t.title, j.label, t.sentiment, t.sentiment_model
-FROM judgements AS j JOIN titles AS t ON t.id = j.title_id
-ORDER BY t.id, j.judge
-"""
 
 
 def add_parser(sub: Any, make: Any) -> None:
@@ -51,14 +44,6 @@ def add_parser(sub: Any, make: Any) -> None:
     compare.add_argument("a", metavar="A", help="a backend, e.g. hf-api")
     compare.add_argument("b", metavar="B", help="another, e.g. onnx")
     compare.add_argument("--json", action="store_true")
-
-
-def _judged(conn: Connection) -> list[tuple[Any, ...]]:
-    with conn.cursor() as cur:
-        cur.execute(JUDGED_SQL)
-        rows = cur.fetchall()
-    conn.rollback()
-    return rows
 
 
 def _live(settings: Settings, backend: str, texts: list[str]) -> tuple[list[str], str]:
@@ -123,7 +108,7 @@ def cmd_evaluate(args: argparse.Namespace, settings: Settings, connect: Any) -> 
                 conn, Path(args.file), args.judge, evaluation.parse_label_map(args.label_map))
             print(f"evaluate: {count} judgements by {args.judge} stored")
             return 0
-        judged = _judged(conn)
+        judged = evaluation.judged_titles(conn)
     finally:
         conn.close()
     if command == "compare":
@@ -147,11 +132,7 @@ def cmd_evaluate(args: argparse.Namespace, settings: Settings, connect: Any) -> 
         truth = [r[2] for r in judged]
     else:
         model = args.model or model_identity(settings)
-        pairs = [(r[2], r[3]) for r in judged if r[4] == model and r[3]]
-        truth, predicted = [t for t, _ in pairs], [p for _, p in pairs]
-        if not pairs:
-            raise ConfigError(f"no judged title carries a label of {model}; label them first, "
-                              "or pick --model (see the model_quality view) or --backend")
+        return _print_report(evaluation.stored_quality(judged, model, seed=args.seed), args)
     return _print_report(metrics.report(truth, predicted, model=model, seed=args.seed), args)
 
 

@@ -77,6 +77,12 @@ HELP: dict[str, tuple[str, str]] = {
         "older lexicon version tagged (or, with --all, every title), in committed batches, safe "
         "beside a running scrape.",
     ),
+    "serve": (
+        "the web page and JSON/CSV API over the same database (needs .[web])",
+        "Serve the dashboard, the headline search, the coins, blind judging, the models' "
+        "quality and a JSON/CSV API (OpenAPI at /openapi.json) on 127.0.0.1. Any other --host "
+        "needs UTODAY_WEB_TOKEN, which every request must then carry.",
+    ),
     "aws": (
         "check a deployed stack (aws smoke --stack NAME)",
         "After a deploy: `aws smoke --stack NAME` invokes the stack's scrape and label functions "
@@ -236,6 +242,8 @@ def build_parser() -> ArgumentParser:
         help="also draw the daily shares and title counts to a PNG (needs .[report])",
     )
     report.add_argument("--csv", action="store_true", help="print CSV instead of a table")
+    report.add_argument("--html", metavar="FILE", help="also write the overview as one "
+                        "self-contained HTML page (opens from disk, fetches nothing)")
     report.add_argument("--coin", metavar="SYMBOL", type=str.upper,
                         help="only titles about this coin, e.g. XRP (see `tag`)")
 
@@ -289,6 +297,13 @@ def build_parser() -> ArgumentParser:
     smoke.add_argument("--stack", required=True, metavar="NAME", help="the stack's name")
     smoke.add_argument("--region", metavar="REGION", help="default: your AWS configuration's")
     smoke.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+    serve = _command(sub, "serve")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="the address to listen on (default 127.0.0.1; any other needs "
+                            "UTODAY_WEB_TOKEN)")
+    serve.add_argument("--port", type=typed(Whole(0, 65535)), default=8000,
+                       help="the port (default 8000; 0 picks a free one)")
 
     run = _command(sub, "run")
     _scrape_options(run)

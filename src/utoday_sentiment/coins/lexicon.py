@@ -27,6 +27,11 @@ class Coin:
     ticker_is_word: bool
     word_names: tuple[str, ...] = ()  # names that are ordinary words: only beside the ticker
 
+    @property
+    def name(self) -> str:
+        """The coin's name as people write it (the first of the lexicon's names)."""
+        return (*self.names, *self.word_names, self.symbol)[0]
+
 
 @dataclass(frozen=True)
 class Lexicon:

@@ -72,6 +72,8 @@ class Settings:
     hf_token_parameter: str | None = None
     migrations_dir: Path | None = None
     log_level: str = "INFO"
+    web_token: str | None = field(default=None, repr=False)
+    try_per_minute: int = 30
 
     @property
     def hf_url(self) -> str:

@@ -21,16 +21,15 @@ from .model import (
     _names,
     _path,
     _s3_uri,
-    _secret_arn,
     _signed_seconds,
     _timezone,
 )
+from .table_aws import AWS_SETTINGS, WEB_SETTINGS
 
-DATABASE, SCRAPING, LABELLING, AWS, RARE, LOGGING = (
+DATABASE, SCRAPING, LABELLING, RARE, LOGGING = (
     "Database",
     "Scraping U.Today",
     "Labelling with the Hugging Face Inference API",
-    "On AWS (set by template.yaml; for `utoday-sentiment invoke` against real secrets)",
     "Rarely needed",
     "Logging",
 )
@@ -291,73 +290,8 @@ SETTINGS: tuple[Setting, ...] = (
         doc_default="unset: `positive`, `neutral`, `negative`",
         example="Bullish=positive,Bearish=negative,Neutral=neutral",
     ),
-    Setting(
-        "DATABASE_SECRET_ARN",
-        Text(_secret_arn, "the ARN of a Secrets Manager secret"),
-        None,
-        "on AWS: Secrets Manager secret with the database connection, RDS-style JSON "
-        "(`host`, `port`, `username`, `password`, `dbname`) or a `postgresql://` URL; wins over "
-        "`DATABASE_URL`",
-        AWS,
-        attr="database_secret_arn",
-        template="DatabaseSecretArn",
-        example="arn:aws:secretsmanager:eu-west-1:123456789012:secret:utoday/db",
-    ),
-    Setting(
-        "DATABASE_ADMIN_SECRET_ARN",
-        Text(_secret_arn, "the ARN of a Secrets Manager secret"),
-        None,
-        "on AWS: the secret the MigrateFunction connects with to change the schema (same forms "
-        "as `DATABASE_SECRET_ARN`); unset: `DATABASE_SECRET_ARN`",
-        AWS,
-        attr="database_admin_secret_arn",
-        template="DatabaseAdminSecretArn",
-        example="arn:aws:secretsmanager:eu-west-1:123456789012:secret:utoday/db-admin",
-    ),
-    Setting(
-        "DATABASE_SSLMODE",
-        Choice(("disable", "allow", "prefer", "require", "verify-ca", "verify-full")),
-        "require",
-        "libpq `sslmode` used with `DATABASE_SECRET_ARN`",
-        AWS,
-        attr="database_sslmode",
-        template="DatabaseSslMode",
-    ),
-    Setting(
-        "HF_TOKEN_SECRET_ARN",
-        Text(_secret_arn, "the ARN of a Secrets Manager secret"),
-        None,
-        "on AWS: Secrets Manager secret holding the Hugging Face token (plain, or JSON with an "
-        "`HF_API_TOKEN` key)",
-        AWS,
-        attr="hf_token_secret_arn",
-        template="HfTokenSecretArn",
-        example="arn:aws:secretsmanager:eu-west-1:123456789012:secret:utoday/hf-token",
-    ),
-    Setting(
-        "HF_TOKEN_PARAMETER",
-        Text(),
-        None,
-        "on AWS: SSM SecureString holding the token, instead of a secret",
-        AWS,
-        attr="hf_token_parameter",
-        template="HfTokenParameterName",
-        example="/utoday/hf-token",
-    ),
-    Setting(
-        "POWERTOOLS_SERVICE_NAME",
-        Text(),
-        "utoday-sentiment",
-        "read by Powertools: the service name in logs and metrics; set by the template",
-        AWS,
-    ),
-    Setting(
-        "POWERTOOLS_METRICS_NAMESPACE",
-        Text(),
-        "UTodaySentiment",
-        "read by Powertools: the metrics namespace the alarms watch; set by the template",
-        AWS,
-    ),
+    *AWS_SETTINGS,
+    *WEB_SETTINGS,
     Setting(
         "UTODAY_MIGRATIONS_DIR",
         Text(_folder, "a folder path"),

@@ -134,62 +134,72 @@ ANALYST_RELATIONS = (
 )
 
 
+# What the web app's judging path writes through: judgements, and nothing else.
+JUDGE_ROLE = "utoday_judge"
+JUDGE_GRANTS = {"judgements": "SELECT, INSERT, UPDATE"}
+
+
 def ensure_analyst_role(conn: Connection) -> bool:
-    """Create the NOLOGIN role `utoday_analyst` if missing and grant it read-only access.
+    """Create the NOLOGIN roles `utoday_analyst` (reads the table and the analysts' views) and
+    `utoday_judge` (may only insert and update judgements) if missing, and grant them that.
 
     Roles are cluster-wide and migrations per database, so this runs on every migrate and is
     idempotent. Where the migrating role may not create roles (no CREATEROLE), it says what an
-    administrator should run and goes on. Returns whether the role is in place with its grants.
+    administrator should run and goes on. Returns whether the analyst role is in place with its
+    grants.
     """
+    ready = _ensure_role(conn, ANALYST_ROLE, dict.fromkeys(ANALYST_RELATIONS, "SELECT"),
+                         "read-only")
+    _ensure_role(conn, JUDGE_ROLE, JUDGE_GRANTS, "judgement-writing")
+    return ready
+
+
+def _ensure_role(conn: Connection, name: str, grants: dict[str, str], what: str) -> bool:
     from psycopg2 import sql
 
     with conn.cursor() as cur:
-        cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (ANALYST_ROLE,))
+        cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,))
         exists = cur.fetchone() is not None
     conn.commit()
     if not exists:
         try:
             with conn.cursor() as cur:
-                cur.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(ANALYST_ROLE)))
+                cur.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(name)))
             conn.commit()
         except psycopg2.errors.DuplicateObject:
             conn.rollback()  # another migrator created it a moment ago
         except psycopg2.errors.InsufficientPrivilege:
             conn.rollback()
             log.warning(
-                "cannot create the read-only role %s: this database user lacks CREATEROLE; an "
+                "cannot create the %s role %s: this database user lacks CREATEROLE; an "
                 "administrator can run `CREATE ROLE %s NOLOGIN;`, then `utoday-sentiment migrate` "
-                "grants it read access",
-                ANALYST_ROLE,
-                ANALYST_ROLE,
+                "grants it its access",
+                what, name, name,
             )
             return False
     try:
         with conn.cursor() as cur:
             cur.execute("SELECT current_schema()")
             (schema,) = fetch_one(cur)
-            role = sql.Identifier(ANALYST_ROLE)
+            role = sql.Identifier(name)
             cur.execute(
                 sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(sql.Identifier(schema), role)
             )
             # the relations this database has (a partial migration may lack the later ones)
             cur.execute("SELECT name FROM unnest(%s::text[]) AS name"
                         " WHERE to_regclass(quote_ident(%s) || '.' || name) IS NOT NULL",
-                        (list(ANALYST_RELATIONS), schema))
-            present = [name for (name,) in cur.fetchall()]
-            cur.execute(
-                sql.SQL("GRANT SELECT ON {} TO {}").format(
-                    sql.SQL(", ").join(sql.Identifier(schema, r) for r in present), role
-                )
-            )
+                        (list(grants), schema))
+            for (relation,) in cur.fetchall():
+                privileges = sql.SQL(grants[relation])  # a constant of this module, never input
+                cur.execute(sql.SQL("GRANT {} ON {} TO {}").format(
+                    privileges, sql.Identifier(schema, relation), role))
         conn.commit()
     except psycopg2.errors.InsufficientPrivilege as exc:
         conn.rollback()
         log.warning(
-            "cannot grant read access to %s (%s); the owner of the tables can run the grants in "
+            "cannot grant %s access to %s (%s); the owner of the tables can run the grants in "
             "docs/analysts.md, under 'Connecting'",
-            ANALYST_ROLE,
-            first_line(exc),
+            what, name, first_line(exc),
         )
         return False
     return True

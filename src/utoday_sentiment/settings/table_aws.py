@@ -1,0 +1,102 @@
+"""The table's rows for AWS (read by the Lambda functions; template.yaml sets them) and for the
+web app (`utoday-sentiment serve`), kept apart so that each file stays readable."""
+
+from __future__ import annotations
+
+from .model import Choice, Setting, Text, Whole, _secret_arn
+
+AWS = "On AWS (set by template.yaml; for `utoday-sentiment invoke` against real secrets)"
+WEB = "The web app (`utoday-sentiment serve`)"
+
+AWS_SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "DATABASE_SECRET_ARN",
+        Text(_secret_arn, "the ARN of a Secrets Manager secret"),
+        None,
+        "on AWS: Secrets Manager secret with the database connection, RDS-style JSON "
+        "(`host`, `port`, `username`, `password`, `dbname`) or a `postgresql://` URL; wins over "
+        "`DATABASE_URL`",
+        AWS,
+        attr="database_secret_arn",
+        template="DatabaseSecretArn",
+        example="arn:aws:secretsmanager:eu-west-1:123456789012:secret:utoday/db",
+    ),
+    Setting(
+        "DATABASE_ADMIN_SECRET_ARN",
+        Text(_secret_arn, "the ARN of a Secrets Manager secret"),
+        None,
+        "on AWS: the secret the MigrateFunction connects with to change the schema (same forms "
+        "as `DATABASE_SECRET_ARN`); unset: `DATABASE_SECRET_ARN`",
+        AWS,
+        attr="database_admin_secret_arn",
+        template="DatabaseAdminSecretArn",
+        example="arn:aws:secretsmanager:eu-west-1:123456789012:secret:utoday/db-admin",
+    ),
+    Setting(
+        "DATABASE_SSLMODE",
+        Choice(("disable", "allow", "prefer", "require", "verify-ca", "verify-full")),
+        "require",
+        "libpq `sslmode` used with `DATABASE_SECRET_ARN`",
+        AWS,
+        attr="database_sslmode",
+        template="DatabaseSslMode",
+    ),
+    Setting(
+        "HF_TOKEN_SECRET_ARN",
+        Text(_secret_arn, "the ARN of a Secrets Manager secret"),
+        None,
+        "on AWS: Secrets Manager secret holding the Hugging Face token (plain, or JSON with an "
+        "`HF_API_TOKEN` key)",
+        AWS,
+        attr="hf_token_secret_arn",
+        template="HfTokenSecretArn",
+        example="arn:aws:secretsmanager:eu-west-1:123456789012:secret:utoday/hf-token",
+    ),
+    Setting(
+        "HF_TOKEN_PARAMETER",
+        Text(),
+        None,
+        "on AWS: SSM SecureString holding the token, instead of a secret",
+        AWS,
+        attr="hf_token_parameter",
+        template="HfTokenParameterName",
+        example="/utoday/hf-token",
+    ),
+    Setting(
+        "POWERTOOLS_SERVICE_NAME",
+        Text(),
+        "utoday-sentiment",
+        "read by Powertools: the service name in logs and metrics; set by the template",
+        AWS,
+    ),
+    Setting(
+        "POWERTOOLS_METRICS_NAMESPACE",
+        Text(),
+        "UTodaySentiment",
+        "read by Powertools: the metrics namespace the alarms watch; set by the template",
+        AWS,
+    ),
+)
+
+WEB_SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "UTODAY_WEB_TOKEN",
+        Text(str, "a long random text (e.g. `openssl rand -hex 32`)"),
+        None,
+        "a token every request to the web app must carry (a Bearer header or the login form's "
+        "cookie); needed to serve on any address but 127.0.0.1; never logged",
+        WEB,
+        attr="web_token",
+        secret=True,
+        doc_default="unset: serve on 127.0.0.1 only",
+    ),
+    Setting(
+        "UTODAY_TRY_PER_MINUTE",
+        Whole(1, 600),
+        30,
+        "how many headlines the page's `/try` may classify per minute (each may spend "
+        "Inference API credit)",
+        WEB,
+        attr="try_per_minute",
+    ),
+)
