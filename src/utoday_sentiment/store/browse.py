@@ -148,12 +148,14 @@ def search_titles(conn: Connection, query: TitleQuery, *, limit: int = 50,
     return items, (encode_cursor(items[-1]) if len(rows) > limit else None)
 
 
-def iter_titles(conn: Connection, query: TitleQuery, *, page: int = 1000
-                ) -> Iterator[dict[str, Any]]:
+CSV_PAGE = 1000  # titles a CSV download reads at a time
+
+
+def iter_titles(conn: Connection, query: TitleQuery) -> Iterator[dict[str, Any]]:
     """Every headline the query selects, newest first, a page at a time (for CSV)."""
     cursor: str | None = None
     while True:
-        items, cursor = search_titles(conn, query, limit=page, cursor=cursor)
+        items, cursor = search_titles(conn, query, limit=CSV_PAGE, cursor=cursor)
         yield from items
         if cursor is None:
             return

@@ -12,7 +12,7 @@ from typing import Literal
 import psycopg2
 from psycopg2 import sql
 
-from ..errors import DatabaseError, UtodayError
+from ..errors import DatabaseError
 from ..store.connection import Connection, connect, first_line, is_alive, rollback_quietly
 from ..store.migrate import ANALYST_ROLE, JUDGE_ROLE
 
@@ -38,11 +38,8 @@ class Database:
         conn = conn or self._open(role)
         try:
             yield conn
-        except UtodayError:
-            conn.close()  # it may be broken; the next request opens a fresh one
-            raise
         except BaseException:
-            rollback_quietly(conn)
+            conn.close()  # it may be broken, or its session changed: the next one is fresh
             raise
         rollback_quietly(conn)
         with self._lock:

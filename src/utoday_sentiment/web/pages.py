@@ -54,6 +54,11 @@ def _query(request: Request, **changes: Any) -> str:
     return "?" + urlencode(values) if values else "?"
 
 
+@router.get("/favicon.ico")
+def favicon() -> Response:
+    return RedirectResponse("/static/favicon.svg", status_code=301)
+
+
 @router.get("/")
 def overview(request: Request) -> Response:
     state: AppState = request.app.state.core
