@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from fakes import Article, FakeHF, FakeSite
 
@@ -82,16 +83,73 @@ def demo_database(days: int = 30) -> Iterator[dict[str, str]]:
         hf.stop()
 
 
+PAGES = (  # the screenshots the README and docs/ show: file, path, what to do first
+    ("overview.png", "/?day={day}", None),
+    ("titles.png", "/titles?q=bitcoin", None),
+    ("coin.png", "/coins/XRP", None),
+    ("judge.png", "/judge", "name"),
+    ("quality.png", "/quality", None),
+)
+
+
 def pictures(folder: Path) -> list[Path]:
-    """Draw the docs' pictures into `folder` from a fresh demo database."""
+    """Draw the docs' pictures into `folder` from a fresh demo database: the daily chart, and
+    a screenshot of each page when Debian's Chromium is there."""
+    from utoday_sentiment import clock
     from utoday_sentiment.cli import main
+
+    from .browser import chromium_path
 
     folder.mkdir(parents=True, exist_ok=True)
     daily = folder / "daily.png"
-    with demo_database(30):
+    made = [daily]
+    with demo_database(30) as env:
         if main(["report", "--days", "30", "--png", str(daily)]) != 0:
             raise SystemExit("demo: `utoday-sentiment report --png` failed")
-    return [daily]
+        executable = chromium_path()
+        if executable is None:
+            print("demo: no Chromium (apt-get install chromium): no screenshots", file=sys.stderr)
+            return made
+        made += _screenshots(env, folder, executable, (clock.today() - timedelta(days=1)))
+    return made
+
+
+def _screenshots(env: dict[str, str], folder: Path, executable: str, day: object) -> list[Path]:
+    import requests
+    from playwright.sync_api import sync_playwright
+
+    from .browser import launch, serve
+
+    made = []
+    with serve(env) as served, sync_playwright() as playwright:
+        _judge_some(served.url, requests)
+        browser = launch(playwright, executable)
+        page = browser.new_page(viewport={"width": 1200, "height": 800})
+        for name, path, first in PAGES:
+            page.goto(served.url + path.format(day=day))
+            if first == "name":
+                page.fill("input[name=name]", "demo judge")
+                page.press("input[name=name]", "Enter")
+                page.wait_for_selector("article.judging")
+            target = folder / name
+            page.screenshot(path=str(target), full_page=False)
+            made.append(target)
+        browser.close()
+    return made
+
+
+def _judge_some(url: str, requests: Any) -> None:
+    """Forty judgements by a made-up judge, mostly agreeing with the label, so that /quality
+    has numbers to show."""
+    rng = random.Random(3)  # noqa: S311 - made-up judgements
+    for _ in range(40):
+        item = requests.get(f"{url}/api/v1/judge/next?judge=ana", timeout=10).json()
+        label = rng.choice(("negative", "neutral", "positive"))
+        full = requests.get(f"{url}/api/v1/titles/{item['id']}", timeout=10).json()
+        if rng.random() < 0.7 and full["sentiment"]:
+            label = full["sentiment"]
+        requests.post(f"{url}/api/v1/judgements", json={"title_id": item["id"], "judge": "ana",
+                                                       "label": label}, timeout=10)
 
 
 def _main(argv: list[str] | None = None) -> int:

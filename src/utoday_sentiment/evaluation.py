@@ -63,16 +63,21 @@ def next_to_judge(conn: Connection, judge: str, *, skip: Sequence[int] = ()
     """The next title for `judge` (the sampler's first pick among what they have not judged
     nor skipped), blind: no label, no probability; with how many they judged and how many are
     left. None when nothing is left."""
-    rows = candidates(conn, judge=judge, skip=skip)
+    every = candidates(conn, judge="", skip=())  # judged by "" means: judged by nobody
     with translate_errors("counting judgements"), conn.cursor() as cur:
-        cur.execute("SELECT count(*) FROM judgements WHERE judge = %s", (judge,))
-        (judged,) = cur.fetchone() or (0,)
+        cur.execute("SELECT title_id FROM judgements WHERE judge = %s", (judge,))
+        done = {row[0] for row in cur.fetchall()}
     conn.rollback()
-    if not rows:
+    left = done | set(skip)
+    # the judge's own stable sequence, stratified as `evaluate sample` draws: judging along it
+    # keeps the labels in turn, whatever was judged before
+    order = [r for r in _stratified(every, len(every), zlib.crc32(judge.encode()))
+             if r[0] not in left]
+    if not order:
         return None
-    (first,) = _stratified(rows, 1, zlib.crc32(judge.encode()))
+    first = order[0]
     return {"id": first[0], "title": first[3], "url": first[1], "published_at": first[2],
-            "judged": judged, "remaining": len(rows)}
+            "judged": len(done), "remaining": len(order)}
 
 
 def _stratified(rows: list[tuple[Any, ...]], size: int, seed: int) -> list[tuple[Any, ...]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -75,7 +76,7 @@ def test_search_and_the_csv_link(data, site_pages):
     assert shown == ["Bitcoin Climbs Past Record", "Bitcoin Slips 7%: Details", XSS_IMG]
     with page.expect_download() as download:
         page.click("a.csv")
-    text = open(download.value.path(), encoding="utf-8").read()
+    text = Path(download.value.path()).read_text(encoding="utf-8")
     lines = text.splitlines()
     assert lines[0].startswith("id,url,title,published_at,sentiment")
     assert len(lines) == 4 and "Bitcoin Slips 7%: Details" in text

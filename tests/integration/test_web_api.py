@@ -348,3 +348,14 @@ def test_report_html_is_one_file_that_fetches_nothing(data, db_url, monkeypatch,
     assert html.count('class="point') == 3  # three days of the seven have titles
     assert "<script" not in html and 'src="' not in html and "<link" not in html
     assert f"<td>{TODAY}</td><td>3</td><td>2</td>" in html
+
+
+def test_a_judge_meets_the_labels_in_turn_as_evaluate_sample_draws_them(client, data):
+    labels = dict(sql(data, "SELECT id, COALESCE(sentiment, 'unlabelled') FROM titles"))
+    seen = []
+    for _ in range(4):
+        item = client.get("/api/v1/judge/next?judge=cy").json()
+        seen.append(labels[item["id"]])
+        client.post("/api/v1/judgements", json={"title_id": item["id"], "judge": "cy",
+                                                 "label": "neutral"})
+    assert sorted(seen) == ["negative", "neutral", "positive", "unlabelled"]  # one of each
