@@ -24,7 +24,10 @@ def schedule_event() -> dict[str, str]:
             "scheduled_time": now.isoformat().replace("+00:00", "Z")}
 
 
-def smoke(stack: str, cloudformation: Any, lambda_: Any, cloudwatch: Any) -> list[Check]:
+DASHBOARD_SECONDS = 7 * 24 * 3600  # the longest a SigV4 presigned link may live
+
+
+def _describe(stack: str, cloudformation: Any) -> dict[str, Any]:
     from botocore.exceptions import ClientError
 
     try:
@@ -34,6 +37,24 @@ def smoke(stack: str, cloudformation: Any, lambda_: Any, cloudwatch: Any) -> lis
             f"cannot read the stack {stack} ({exc.response['Error'].get('Message', exc)}); check "
             "--stack, the region (AWS_REGION) and your credentials"
         ) from exc
+    return dict(described)
+
+
+def dashboard_link(stack: str, cloudformation: Any, s3: Any) -> str:
+    """A link to the stack's dashboard page (DashboardBucket), valid for 7 days."""
+    outputs = {o["OutputKey"]: o["OutputValue"]
+               for o in _describe(stack, cloudformation).get("Outputs", [])}
+    where = outputs.get("DashboardUrl", "")
+    if not where.startswith("s3://"):
+        raise ConfigError(f"the stack {stack} writes no dashboard: deploy it with the parameter "
+                          "DashboardBucket=<a bucket of yours>")
+    bucket, _, key = where.removeprefix("s3://").partition("/")
+    return str(s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key},
+                                         ExpiresIn=DASHBOARD_SECONDS))
+
+
+def smoke(stack: str, cloudformation: Any, lambda_: Any, cloudwatch: Any) -> list[Check]:
+    described = _describe(stack, cloudformation)
     status = described["StackStatus"]
     checks = [Check("stack", status in STABLE, f"{stack} is {status}")]
     outputs = {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}

@@ -159,7 +159,7 @@ def test_alarms_watch_metrics_the_handlers_publish(template):
     """A renamed metric would leave its alarm watching nothing (and NoNewTitles breaching)."""
     from utoday_sentiment.handlers import label, scrape
 
-    published = set(scrape.METRICS) | set(label.METRICS)
+    published = set(scrape.METRICS) | set(label.METRICS) | {label.DASHBOARD_METRIC}
     watched = {
         r["Properties"]["MetricName"]
         for r in template["Resources"].values()

@@ -233,3 +233,20 @@ def test_the_backfill_state_machine_may_invoke_only_the_two_functions(translated
     assert actions and all(a == "lambda:InvokeFunction" or a == ["lambda:InvokeFunction"]
                            for a, _ in actions)
     assert {("ScrapeFunction" in r) or ("LabelFunction" in r) for _, r in actions} == {True}
+
+
+def test_a_dashboard_bucket_lets_the_labeller_put_one_key_and_has_its_alarm(translated):
+    def puts(resources: dict) -> list[dict]:
+        policy = resources["LabelFunctionRole"]["Properties"]["Policies"][0]["PolicyDocument"]
+        return [s for s in policy["Statement"] if "s3:PutObject" in str(s.get("Action"))]
+
+    without = resolve(translated)
+    assert puts(without) == [] and "DashboardAlarm" not in without
+    resources = resolve(translated, DashboardBucket="my-dashboard")
+    (statement,) = puts(resources)
+    assert statement["Action"] == "s3:PutObject" and statement["Effect"] == "Allow"
+    assert statement["Resource"] == {
+        "Fn::Sub": "arn:${AWS::Partition}:s3:::${DashboardBucket}/index.html"}
+    variables = resources["LabelFunction"]["Properties"]["Environment"]["Variables"]
+    assert variables["UTODAY_DASHBOARD_BUCKET"] == "my-dashboard"
+    assert resources["DashboardAlarm"]["Properties"]["MetricName"] == "DashboardWriteFailed"

@@ -17,10 +17,15 @@ def cmd_aws(args: argparse.Namespace, settings: Settings) -> int:
     from botocore.config import Config
     from botocore.exceptions import BotoCoreError
 
-    from ..aws_smoke import smoke
+    from ..aws_smoke import dashboard_link, smoke
 
     try:
         session = boto3.Session(region_name=args.region)
+        if args.aws_command == "dashboard":
+            # SigV4, so the link carries the bucket's region and lives its whole 7 days
+            s3 = session.client("s3", config=Config(signature_version="s3v4"))
+            print(dashboard_link(args.stack, session.client("cloudformation"), s3))
+            return 0
         # the scrape may take up to its 300 s timeout: wait for the answer
         slow = Config(read_timeout=330, retries={"max_attempts": 1})
         checks = smoke(args.stack, session.client("cloudformation"),

@@ -297,6 +297,9 @@ def build_parser() -> ArgumentParser:
     smoke.add_argument("--stack", required=True, metavar="NAME", help="the stack's name")
     smoke.add_argument("--region", metavar="REGION", help="default: your AWS configuration's")
     smoke.add_argument("--json", action="store_true", help="print JSON instead of text")
+    board = aws_what.add_parser("dashboard", help="a link to the dashboard page, valid 7 days")
+    board.add_argument("--stack", required=True, metavar="NAME", help="the stack's name")
+    board.add_argument("--region", metavar="REGION", help="default: your AWS configuration's")
 
     serve = _command(sub, "serve")
     serve.add_argument("--host", default="127.0.0.1",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .events import LabelEvent, parse_label_event
-from .observability import finish, lambda_entry, logger, publish
+from .observability import finish, lambda_entry, logger, publish, publish_value
 
 if TYPE_CHECKING:
     from ..deadline import Deadline
@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 # every run of three hours says so (an API answering 503/429 until each deadline raises no error).
 METRICS = dict(TitlesLabelled="labelled", LabelFailures="failed", ApiRequests="requests",
                ApiRetries="retries", UnlabelledBacklog="remaining", LabelRunStalled="stalled")
+# 1 when the dashboard page could not be written to UTODAY_DASHBOARD_BUCKET (DashboardAlarm).
+DASHBOARD_METRIC = "DashboardWriteFailed"
+DASHBOARD_DAYS = 30
 
 
 @lambda_entry(parse_label_event, need_token=True, application="label")
@@ -33,6 +36,8 @@ def handler(
     result = run_label(parsed.request, settings, conn, deadline)
     summary = result.summary
     publish(METRICS, summary)
+    if settings.dashboard_bucket:
+        publish_value(DASHBOARD_METRIC, 0 if write_dashboard(settings, conn) else 1)
     if summary.stalled:
         logger.warning(
             "no title labelled while %d wait (%s)",
@@ -51,3 +56,25 @@ def _check(settings: Settings) -> dict[str, Any]:
               "checks": [{"check": c.name, "ok": c.ok, "detail": c.detail} for c in checks]}
     logger.info("check finished", extra=result)
     return result
+
+
+def write_dashboard(settings: Settings, conn: Connection) -> bool:
+    """The overview of the last 30 days to s3://UTODAY_DASHBOARD_BUCKET/index.html. A failure
+    is logged and counted (DashboardAlarm), never a failed labelling run."""
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from ..errors import UtodayError
+    from ..web.static_page import render_overview
+
+    where = f"s3://{settings.dashboard_bucket}/index.html"
+    try:
+        html = render_overview(conn, settings, DASHBOARD_DAYS)
+        boto3.client("s3").put_object(
+            Bucket=settings.dashboard_bucket, Key="index.html", Body=html.encode("utf-8"),
+            ContentType="text/html; charset=utf-8", CacheControl="no-cache")
+    except (BotoCoreError, ClientError, UtodayError, OSError) as exc:
+        logger.error("cannot write the dashboard to %s: %s", where, exc)
+        return False
+    logger.info("dashboard written", extra={"dashboard": where})
+    return True

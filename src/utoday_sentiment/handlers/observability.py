@@ -77,6 +77,10 @@ def publish(names: Mapping[str, str], summary: Any) -> None:
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=int(getattr(summary, field)))
 
 
+def publish_value(name: str, value: int) -> None:
+    metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+
+
 def finish(job: str, summary: Any, error: UtodayError | None) -> dict[str, Any]:
     """The handler's answer from a job's outcome: raise its error, or return its summary."""
     if error is not None:

@@ -74,6 +74,7 @@ class Settings:
     log_level: str = "INFO"
     web_token: str | None = field(default=None, repr=False)
     try_per_minute: int = 30
+    dashboard_bucket: str | None = None
 
     @property
     def hf_url(self) -> str:

@@ -3,12 +3,32 @@ web app (`utoday-sentiment serve`), kept apart so that each file stays readable.
 
 from __future__ import annotations
 
+import re
+
 from .model import Choice, Setting, Text, Whole, _secret_arn
+
+
+def _bucket(raw: str) -> str:
+    if not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", raw.strip()):
+        raise ValueError(raw)
+    return raw.strip()
+
 
 AWS = "On AWS (set by template.yaml; for `utoday-sentiment invoke` against real secrets)"
 WEB = "The web app (`utoday-sentiment serve`)"
 
 AWS_SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "UTODAY_DASHBOARD_BUCKET",
+        Text(_bucket, "an S3 bucket name"),
+        None,
+        "on AWS: the bucket the label function writes the overview page to after each run "
+        "(`index.html`, as `report --html` makes it)",
+        AWS,
+        attr="dashboard_bucket",
+        template="DashboardBucket",
+        doc_default="unset: no dashboard page",
+    ),
     Setting(
         "DATABASE_SECRET_ARN",
         Text(_secret_arn, "the ARN of a Secrets Manager secret"),

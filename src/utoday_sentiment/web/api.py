@@ -17,7 +17,7 @@ from .. import evaluation
 from ..jobs import model_identity
 from ..store import browse
 from . import params
-from .app import NotFound
+from .errors import NotFound
 from .state import AppState
 
 router = APIRouter()

@@ -24,28 +24,18 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
-from ..errors import ConfigError, DatabaseError, UtodayError
+from ..errors import UtodayError
 from ..settings import Settings
+from . import api, pages
 from .db import Database
+from .errors import status_of
+from .state import TOKEN_COOKIE, AppState
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
-TOKEN_COOKIE = "utoday_token"  # noqa: S105 - the cookie's name, not a token
 OPEN_PATHS = ("/healthz", "/login", "/static/")  # all else needs the token, when one is set
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
-
-
-class Unavailable(UtodayError):
-    """What answers 503: the database is down, or the labelling backend cannot answer."""
-
-
-class TooMany(UtodayError):
-    """A rate limit was reached (429)."""
-
-
-class NotFound(UtodayError):
-    """No such thing (404)."""
 
 
 def templates() -> Jinja2Templates:
@@ -57,9 +47,6 @@ def templates() -> Jinja2Templates:
 def create_app(settings: Settings, database_url: str, *, labeller: Any = None) -> FastAPI:
     """The app over the database at `database_url` (migrated already). `labeller`: the backend
     `/try` asks (default: the configured one, made on the first use)."""
-    from . import api, pages
-    from .state import AppState
-
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
@@ -129,18 +116,6 @@ def _same_origin(request: Request) -> bool:
     if origin is None:
         return True
     return urlsplit(origin).netloc == request.headers.get("host", "")
-
-
-def status_of(exc: UtodayError) -> int:
-    if isinstance(exc, DatabaseError | Unavailable):
-        return 503
-    if isinstance(exc, TooMany):
-        return 429
-    if isinstance(exc, NotFound):
-        return 404
-    if isinstance(exc, ConfigError):
-        return 400
-    return 502  # a service behind the app failed (the labelling backend)
 
 
 async def _utoday_error(request: Request, exc: UtodayError) -> Response:

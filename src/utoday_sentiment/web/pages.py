@@ -16,8 +16,8 @@ from ..coins import load_lexicon
 from ..errors import ConfigError
 from ..store import browse
 from . import api, params, svg
-from .app import TOKEN_COOKIE, NotFound
-from .state import MAX_TEXT, AppState
+from .errors import NotFound
+from .state import MAX_TEXT, TOKEN_COOKIE, AppState
 
 router = APIRouter(include_in_schema=False)
 JUDGE_COOKIE = "utoday_judge"
@@ -214,7 +214,7 @@ def try_page(request: Request) -> Response:
 def try_classify(request: Request, text: str = Form("", max_length=4000)) -> Response:
     state: AppState = request.app.state.core
     from ..errors import UtodayError
-    from .app import status_of
+    from .errors import status_of
 
     try:
         prediction, model = state.classify(text)

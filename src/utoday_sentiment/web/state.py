@@ -16,8 +16,10 @@ from ..errors import ConfigError, UtodayError
 from ..records import Prediction
 from ..settings import Settings
 from .db import Database
+from .errors import TooMany, Unavailable
 
 MAX_TEXT = 512
+TOKEN_COOKIE = "utoday_token"  # noqa: S105 - the cookie's name, not a token
 
 
 class RateLimit:
@@ -60,8 +62,6 @@ class AppState:
     def classify(self, text: str) -> tuple[Prediction, str]:
         """One headline through the configured backend: its prediction and the model identity.
         The rate limit, the length cap and every backend error are one line."""
-        from .app import TooMany, Unavailable
-
         text = text.strip()
         if not text:
             raise ConfigError("text is empty: send a headline")
