@@ -83,3 +83,19 @@ def test_bench_smallest_mode(pg_server_url, tmp_path, capsys):
         "| label 40 titles: wall time |" in table
         and "| target | wanted | measured | met |" in table
     )
+
+
+def test_web_bench_smallest_mode(pg_server_url, tmp_path, capsys):
+    from bench import web
+
+    output = tmp_path / "web.json"
+    assert web.main(["--sizes", "300,600", "--runs", "3", "--database-url", pg_server_url,
+                     "--output", str(output)]) == 0
+    results = json.loads(output.read_text())
+    assert results["sizes"] == [300, 600]
+    for size in ("300", "600"):
+        assert set(results["results"][size]) == {*web.ENDPOINTS, web.NAIVE}
+        for figures in results["results"][size].values():
+            assert 0 < figures["p50_ms"] <= figures["p95_ms"]
+    table = capsys.readouterr().out
+    assert "p95 ratio" in table and "/api/v1/coins?days=30" in table

@@ -183,36 +183,35 @@ def models(conn: Connection) -> list[str]:
 # coins
 
 _COINS_SQL = """
-SELECT c.coin,
-       count(*) FILTER (WHERE t.published_at >= %(start)s),
-       avg(COALESCE((t.sentiment_scores ->> 'positive')::float8, 0)
-           - COALESCE((t.sentiment_scores ->> 'negative')::float8, 0))
-         FILTER (WHERE t.sentiment IS NOT NULL AND t.published_at >= %(start)s),
-       avg(COALESCE((t.sentiment_scores ->> 'positive')::float8, 0)
-           - COALESCE((t.sentiment_scores ->> 'negative')::float8, 0))
-         FILTER (WHERE t.sentiment IS NOT NULL AND t.published_at < %(start)s)
-FROM title_coins AS c JOIN titles AS t ON t.id = c.title_id
-WHERE NOT t.sponsored AND t.published_at >= %(previous)s AND t.published_at < %(end)s
-GROUP BY c.coin
-HAVING count(*) FILTER (WHERE t.published_at >= %(start)s) > 0
-ORDER BY 2 DESC, c.coin
+SELECT coin, sum(titles) FILTER (WHERE day >= %(start)s),
+       sum(net_sum) FILTER (WHERE day >= %(start)s)
+         / NULLIF(sum(labelled) FILTER (WHERE day >= %(start)s), 0),
+       sum(net_sum) FILTER (WHERE day < %(start)s)
+         / NULLIF(sum(labelled) FILTER (WHERE day < %(start)s), 0)
+FROM coin_daily_rollup
+WHERE day >= %(previous)s AND day <= %(end)s
+GROUP BY coin
+HAVING sum(titles) FILTER (WHERE day >= %(start)s) > 0
+ORDER BY 2 DESC, coin
 """
 
 
 def coins(conn: Connection, days: int, *, today: date | None = None) -> list[dict[str, Any]]:
-    """Every coin mentioned in the last `days` UTC days: its mentions and net score there, and
-    its net score over the `days` before (None where it had no labelled title)."""
+    """Every coin mentioned in the last `days` UTC days: its mentions and net score there (the
+    mean over its labelled titles), and its net score over the `days` before (None where it had
+    no labelled title). Read from the daily coin rollup: the cost follows the days, not the
+    titles stored."""
     from ..coins import load_lexicon
 
-    end_day = today or clock.today()
-    start = datetime.combine(end_day - timedelta(days=days - 1), datetime.min.time(), UTC)
-    params = {"start": start, "previous": start - timedelta(days=days),
-              "end": datetime.combine(end_day + timedelta(days=1), datetime.min.time(), UTC)}
+    end = today or clock.today()
+    start = end - timedelta(days=days - 1)
+    params = {"start": start, "previous": start - timedelta(days=days), "end": end}
     with translate_errors("reading the coins"), conn.cursor() as cur:
         cur.execute(_COINS_SQL, params)
         rows = cur.fetchall()
     conn.rollback()
     names = {c.symbol: c.name for c in load_lexicon().coins}
-    return [{"symbol": coin, "name": names.get(coin, coin), "mentions": n,
-             "net_score": now, "previous_net_score": before}
+    return [{"symbol": coin, "name": names.get(coin, coin), "mentions": int(n),
+             "net_score": None if now is None else float(now),
+             "previous_net_score": None if before is None else float(before)}
             for coin, n, now, before in rows]

@@ -130,7 +130,7 @@ ANALYST_ROLE = "utoday_analyst"
 # What the read-only role may read: the table and the analysts' views (all in the current schema).
 ANALYST_RELATIONS = (
     "titles", "daily_sentiment", "labelled_titles", "coin_daily_sentiment", "title_coins",
-    "title_topics", "judgements", "model_quality",
+    "title_topics", "judgements", "model_quality", "daily_rollup", "coin_daily_rollup",
 )
 
 
