@@ -45,7 +45,8 @@ def test_each_label_run_writes_the_overview_page(lambda_env, conn, s3, monkeypat
     assert page["ContentType"] == "text/html; charset=utf-8"
     html = page["Body"].read().decode()
     assert html.count('class="point') == 2 and "<script" not in html
-    assert f"<td>{clock.today()}</td><td>1</td><td>1</td>" in html  # today's row, labelled
+    hour_ago = (now - timedelta(hours=1)).date()  # today, or just after midnight yesterday
+    assert f"<td>{hour_ago}</td><td>1</td><td>1</td>" in html  # that day's row, labelled
     metrics, _ = emitted(capsys)
     assert metrics["DashboardWriteFailed"] == 0
 
