@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -102,3 +103,20 @@ def test_no_source_file_over_400_lines():
 def test_bench_does_not_import_tests():
     for path in (ROOT / "bench").rglob("*.py"):
         assert "from tests" not in path.read_text() and "import tests" not in path.read_text()
+
+
+WALL_CLOCK = re.compile(r"\b(datetime\.(now|utcnow|today)|date\.today|time\.time)\(")
+
+
+def test_now_comes_from_the_clock_only():
+    """Code and tests take "now" and "today" from utoday_sentiment.clock, which `--clock` moves;
+    a direct read of the wall clock would slip past the moved-clock runs of .ci/run."""
+    allowed = {PACKAGE / "clock.py", ROOT / "tests" / "conftest.py"}  # the clock; --clock itself
+    found = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for folder in ("src", "tests", "fakes", "bench")
+        for path in (ROOT / folder).rglob("*.py") if path not in allowed
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if WALL_CLOCK.search(line)
+    ]
+    assert found == []
