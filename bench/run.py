@@ -154,7 +154,7 @@ def _pages_per_second(parse, pages: list[bytes], rounds: int = 5) -> float:
 def bench_parsing(args: argparse.Namespace) -> dict[str, Any]:
     import lxml.html
 
-    from utoday_sentiment.site.parse import parse_listing
+    from utoday_sentiment.sources.utoday.parse import parse_listing
 
     pages = [
         listing_page(articles(n * args.cards, args.cards)).encode("utf-8")

@@ -53,8 +53,8 @@ def check_database(settings: Settings, connect: Callable[[], Any]) -> Check:
 
 def check_site(settings: Settings) -> Check:
     def probe() -> str:
-        from .site import SiteClient, page_url
-        from .site.read import parse_body
+        from .sources.utoday import SiteClient, page_url
+        from .sources.utoday.read import parse_body
 
         quick = dataclasses.replace(settings, http_retries=0)
         client = SiteClient(quick)

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from .deadline import Deadline
-from .errors import ConfigError, UtodayError
+from .errors import ConfigError, SiteError, UtodayError
 from .records import (
+    FeedsSummary,
     LabelRequest,
     LabelSummary,
     ReparseRequest,
@@ -25,10 +26,11 @@ if TYPE_CHECKING:
     from .label import BatchCallback
     from .labelling import Labeller
     from .scrape import PageCallback
-    from .site import SiteClient
+    from .sources.feeds import FeedClient
+    from .sources.utoday import SiteClient
     from .store.connection import Connection
 
-S = TypeVar("S", ScrapeSummary, LabelSummary, ReparseSummary)
+S = TypeVar("S", ScrapeSummary, LabelSummary, ReparseSummary, FeedsSummary)
 
 # Each request field's kind: the CLI's argument types and the event validators use these too.
 SCRAPE_FIELDS: Mapping[str, Kind] = {
@@ -88,12 +90,36 @@ def run_scrape(request: ScrapeRequest, settings: Settings, conn: Connection,
     """Scrape as `request` says. A client passed in is the caller's to close; one made here is
     closed here."""
     from .scrape import scrape_titles
-    from .site import SiteClient
+    from .sources.utoday import SiteClient
+    from .store.stories import group_stories
 
     check_scrape_request(request)
     summary = ScrapeSummary(mode="backfill" if request.backfill else "daily")
-    return _run(summary, client, lambda: SiteClient(settings), lambda site: scrape_titles(
+    result = _run(summary, client, lambda: SiteClient(settings), lambda site: scrape_titles(
         conn, site, settings, request, deadline or Deadline(), summary, on_page))
+    if result.error is None:
+        group_stories(conn)  # the new titles each their own story, or one another outlet told
+    return result
+
+
+def run_feeds(settings: Settings, conn: Connection, deadline: Deadline | None = None, *,
+              client: FeedClient | None = None) -> JobResult[FeedsSummary]:
+    """Poll every configured feed once. A feed that fails is recorded on its source and the
+    others go on; the result's error then names the failed ones (exit 1, an alarm on AWS)."""
+    from .poll import poll_feeds
+    from .sources.feeds import FeedClient, configured_feeds
+
+    feeds = configured_feeds(settings)
+    summary = FeedsSummary()
+    result = _run(summary, client, lambda: FeedClient(settings), lambda feed_client: poll_feeds(
+        conn, feed_client, settings, feeds, deadline or Deadline(), summary))
+    if result.error is None and summary.failed:
+        names = ", ".join(sorted(summary.failed))
+        result.error = SiteError(
+            f"{len(summary.failed)} of {summary.feeds} feeds failed ({names}): "
+            f"{next(iter(summary.failed.values()))}; the others were read. "
+            "`utoday-sentiment sources` shows each one's last error")
+    return result
 
 
 def run_label(request: LabelRequest, settings: Settings, conn: Connection,

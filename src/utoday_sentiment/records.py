@@ -19,6 +19,7 @@ class Title:
     author: str | None = None
     category: str | None = None
     sponsored: bool = False  # its category marks sponsored content (UTODAY_SPONSORED_CATEGORIES)
+    source: str = "utoday"  # where it came from: the U.Today listing, or a feed's short name
 
 
 @dataclass
@@ -136,6 +137,30 @@ class LabelSummary(Summary):
             f"{held}, {plural(self.requests, 'request')}, "
             f"{plural(self.retries, 'retry', 'retries')}"
         )
+        return f"{text}; {self.stopped}" if self.stopped else text
+
+
+@dataclass
+class FeedsSummary(Summary):
+    """One poll of the configured feeds."""
+
+    feeds: int = 0  # feeds asked
+    not_modified: int = 0  # answered 304: nothing new, almost free
+    new_titles: int = 0
+    sponsored: int = 0  # of the new titles
+    stories_joined: int = 0  # new titles that joined a story another source told
+    new_by_source: dict[str, int] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)  # source -> its one-line error
+    stopped: str = ""
+
+    def line(self) -> str:
+        text = (f"feeds: {plural(self.feeds, 'feed')} read ({self.not_modified} not modified), "
+                f"{plural(self.new_titles, 'new title')}"
+                + (f" ({self.sponsored} sponsored)" if self.sponsored else "")
+                + (f", {self.stories_joined} joined a story told elsewhere"
+                   if self.stories_joined else ""))
+        if self.failed:
+            text += f"; {len(self.failed)} failed: {', '.join(sorted(self.failed))}"
         return f"{text}; {self.stopped}" if self.stopped else text
 
 

@@ -16,8 +16,8 @@ from .deadline import Deadline
 from .errors import LayoutError, SiteError, UtodayError
 from .records import ParsedPage, ScrapeRequest, ScrapeSummary
 from .settings import Settings
-from .site import SiteClient, page_url, rss_url
-from .site.read import PagingFault, read_page
+from .sources.utoday import SiteClient, page_url, rss_url
+from .sources.utoday.read import PagingFault, read_page
 from .store.connection import Connection
 from .store.raw_pages import prune
 from .store.titles import insert_titles, raise_scrape_watermark, scrape_watermark

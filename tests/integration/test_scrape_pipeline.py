@@ -11,7 +11,7 @@ from tests.helpers import scrape as scrape_job
 from utoday_sentiment.deadline import Deadline
 from utoday_sentiment.errors import LayoutError, SiteError
 from utoday_sentiment.settings import load_settings
-from utoday_sentiment.site import SiteClient
+from utoday_sentiment.sources.utoday import SiteClient
 
 LISTING = "/latest-cryptocurrency-news"
 

@@ -18,7 +18,7 @@ from tests.helpers import TOKEN, backend_pid, label, scrape, terminate_backend
 from utoday_sentiment.errors import DatabaseError
 from utoday_sentiment.records import Title
 from utoday_sentiment.settings import load_settings
-from utoday_sentiment.site import SiteClient
+from utoday_sentiment.sources.utoday import SiteClient
 from utoday_sentiment.store.connection import connect
 from utoday_sentiment.store.migrate import migrate
 from utoday_sentiment.store.titles import insert_titles

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from fakes import articles, fixture, listing_page
 from utoday_sentiment.records import ParsedPage
-from utoday_sentiment.site.parse import parse_listing, parse_rss
+from utoday_sentiment.sources.utoday.parse import parse_listing, parse_rss
 
 SITE = "https://u.today"
 PAGE = "https://u.today/latest-cryptocurrency-news?page=3"

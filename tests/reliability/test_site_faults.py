@@ -8,7 +8,7 @@ from fakes import Article, Reply, articles, fixture, listing_page
 from tests.helpers import scrape as scrape_job
 from utoday_sentiment.errors import LayoutError, SiteError
 from utoday_sentiment.settings import load_settings
-from utoday_sentiment.site import SiteClient
+from utoday_sentiment.sources.utoday import SiteClient
 
 LISTING = "/latest-cryptocurrency-news"
 

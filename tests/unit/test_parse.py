@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from fakes import articles, fixture, listing_page
-from utoday_sentiment.site.parse import (
+from utoday_sentiment.sources.utoday.parse import (
     canonical_url,
     clean_title,
     parse_card_date,

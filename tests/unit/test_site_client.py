@@ -9,7 +9,7 @@ import pytest
 from fakes import Reply, articles, listing_page
 from utoday_sentiment.errors import SiteError
 from utoday_sentiment.settings import load_settings
-from utoday_sentiment.site import SiteClient
+from utoday_sentiment.sources.utoday import SiteClient
 
 PATH = "/latest-cryptocurrency-news"
 

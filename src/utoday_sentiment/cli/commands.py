@@ -17,7 +17,7 @@ from ..jobs import pending_labels, run_label, run_scrape
 from ..records import LabelRequest, ScrapeRequest
 from ..settings import Settings
 from ..store.connection import Connection, connect
-from .db import connect_db, database_url, migrate_line
+from .db import connect_db, database_url, migrate_line, read_only
 from .parser import PROG
 
 
@@ -124,6 +124,10 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
                 raise scrape_error
             # The site is down or changed: still label what is stored, then fail.
             print(f"{PROG}: error: {scrape_error}", file=sys.stderr)
+        feeds_error = poll_feeds(settings, conn, deadline)
+        if feeds_error is not None:  # a feed failed: the others were read; label, then fail
+            print(f"{PROG}: error: {feeds_error}", file=sys.stderr)
+            scrape_error = scrape_error or feeds_error
         if _can_label(settings):
             _label(args, settings, conn, deadline)
         else:
@@ -133,15 +137,6 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 def _iso(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
-
-
-def _read_only(settings: Settings, read: Callable[[Connection], Any]) -> Any:
-    """Connect, insist on the current schema (never change it), and read."""
-    from ..store.migrate import require_current
-
-    with closing(connect_db(settings)) as conn:
-        require_current(conn)
-        return read(conn)
 
 
 def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
@@ -161,7 +156,7 @@ def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
             f"query runs read-only statements ({', '.join(k.upper() for k in READ_ONLY_KEYWORDS)}),"
             f" not {keyword.upper() or 'this'}"
         )
-    result = _read_only(
+    result = read_only(
         settings, lambda conn: run_read_only(conn, statements[0], timeout_seconds=args.timeout)
     )
     if args.csv:
@@ -184,10 +179,10 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
         if args.coin not in {c.symbol for c in load_lexicon().coins}:
             raise ConfigError(f"--coin {args.coin} is not in the coin lexicon; use a ticker such "
                               "as BTC, ETH or XRP (src/utoday_sentiment/coins/lexicon.csv)")
-        rows = _read_only(settings, lambda conn: coin_report(conn, args.coin, args.days,
+        rows = read_only(settings, lambda conn: coin_report(conn, args.coin, args.days,
                                                               args.until))
     else:
-        rows = _read_only(settings, lambda conn: daily_report(conn, args.days, args.until))
+        rows = read_only(settings, lambda conn: daily_report(conn, args.days, args.until))
     if args.png:
         render_png(rows, Path(args.png), days=args.days, coin=args.coin)
     if args.html:
@@ -212,7 +207,7 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     from ..store.migrate import NoSchema
 
     try:
-        status = _read_only(settings, status_report)
+        status = read_only(settings, status_report)
     except NoSchema as exc:  # a fresh data folder: nothing wrong, nothing yet
         if args.json:
             empty = {"titles": 0, "labelled": 0, "unlabelled": 0, "failed": 0, "sponsored": 0}
@@ -292,11 +287,11 @@ def cmd_pages(args: argparse.Namespace, settings: Settings) -> int:
     from ..store.raw_pages import list_pages, read_page
 
     if args.pages_command == "show":
-        _, body = _read_only(settings, lambda conn: read_page(conn, args.id))
+        _, body = read_only(settings, lambda conn: read_page(conn, args.id))
         sys.stdout.buffer.write(body)
         sys.stdout.flush()
         return 0
-    pages = _read_only(settings, lambda conn: list_pages(conn, since=args.since, limit=args.limit))
+    pages = read_only(settings, lambda conn: list_pages(conn, since=args.since, limit=args.limit))
     columns = ("id", "fetched_at", "kind", "page", "status", "cards", "titles", "parser", "bytes",
                "url")
     rows = [(p.id, p.fetched_at, p.kind, p.page_number, p.status, p.cards, p.titles,
@@ -319,6 +314,7 @@ def cmd_tag(args: argparse.Namespace, settings: Settings) -> int:
 
 
 from .ops import cmd_aws, cmd_check, cmd_evaluate, cmd_model  # noqa: E402 - operators'
+from .sources import cmd_feeds, cmd_sources, poll_feeds  # noqa: E402
 from .web import cmd_serve  # noqa: E402
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
@@ -328,6 +324,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "evaluate": cmd_evaluate,
     "aws": cmd_aws,
     "serve": cmd_serve,
+    "feeds": cmd_feeds,
+    "sources": cmd_sources,
     "reparse": cmd_reparse,
     "pages": cmd_pages,
     "migrate": cmd_migrate,

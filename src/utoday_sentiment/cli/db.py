@@ -4,6 +4,9 @@ brought up to date. Every command module takes its connection from here."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from contextlib import closing
+from typing import Any
 
 from ..settings import Settings
 from ..store.connection import Connection, connect
@@ -34,3 +37,12 @@ def migrate_line(conn: Connection) -> str:
     if applied:
         return f"migrate: applied {', '.join(applied)}; schema up to date"
     return "migrate: schema up to date, nothing to apply"
+
+
+def read_only(settings: Settings, read: Callable[[Connection], Any]) -> Any:
+    """Connect, insist on the current schema (never change it), and read."""
+    from ..store.migrate import require_current
+
+    with closing(connect_db(settings)) as conn:
+        require_current(conn)
+        return read(conn)

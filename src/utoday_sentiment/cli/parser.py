@@ -77,6 +77,18 @@ HELP: dict[str, tuple[str, str]] = {
         "older lexicon version tagged (or, with --all, every title), in committed batches, safe "
         "beside a running scrape.",
     ),
+    "feeds": (
+        "read the configured feeds once (what the hourly schedule does on AWS)",
+        "Poll every feed of UTODAY_SOURCES and UTODAY_EXTRA_FEEDS with a conditional GET: a 304 "
+        "costs almost nothing, new items are stored once. A feed that fails is recorded on its "
+        "source and the others go on; exit 1 when any failed.",
+    ),
+    "sources": (
+        "every source with its state: items stored, last fetch, last new item, last error",
+        "U.Today's listing and each configured feed (and any that stored titles before): items "
+        "stored, the newest item, the last fetch and its status, the last fetch that brought "
+        "something new, the last error.",
+    ),
     "serve": (
         "the web page and JSON/CSV API over the same database (needs .[web])",
         "Serve the dashboard, the headline search, the coins, blind judging, the models' "
@@ -300,6 +312,12 @@ def build_parser() -> ArgumentParser:
     board = aws_what.add_parser("dashboard", help="a link to the dashboard page, valid 7 days")
     board.add_argument("--stack", required=True, metavar="NAME", help="the stack's name")
     board.add_argument("--region", metavar="REGION", help="default: your AWS configuration's")
+
+    feeds = _command(sub, "feeds")
+    feeds.add_argument("--max-seconds", type=typed(Seconds()), metavar="S",
+                       help="stop reading feeds after S seconds (default: no limit)")
+    sources = _command(sub, "sources")
+    sources.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
     serve = _command(sub, "serve")
     serve.add_argument("--host", default="127.0.0.1",

@@ -49,6 +49,8 @@ class Settings:
     )
     timezone: str = "UTC"
     raw_retention_days: int = 90
+    sources: tuple[str, ...] = ()
+    extra_feeds: tuple[tuple[str, str], ...] = ()
     sentiment_backend: str = "hf-api"
     hf_endpoint_engine: str = "auto"
     sagemaker_endpoint: str | None = None

@@ -3,6 +3,7 @@ and the Setting record that holds name, default, help, secrecy and the template 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,6 +108,34 @@ def _signed_seconds(raw: str) -> float:
     if value != value or abs(value) == float("inf"):  # NaN or infinite
         raise ValueError(raw)
     return value
+
+
+def _source_names(raw: str) -> tuple[str, ...]:
+    from ..sources.catalog import BY_NAME
+
+    names = tuple(dict.fromkeys(n.strip().lower() for n in raw.split(",") if n.strip()))
+    unknown = [n for n in names if n not in BY_NAME and n != "utoday"]
+    if unknown:
+        raise ValueError(raw)
+    return tuple(n for n in names if n != "utoday")  # U.Today's listing is always read
+
+
+_FEED_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
+
+
+def _extra_feeds(raw: str) -> tuple[tuple[str, str], ...]:
+    pairs = []
+    for entry in filter(None, (e.strip() for e in raw.split(","))):
+        name, sep, url = entry.partition("=")
+        name = name.strip().lower()
+        parts = urlsplit(url.strip())
+        if (not sep or not _FEED_NAME.fullmatch(name) or name == "utoday"
+                or parts.scheme not in ("http", "https") or not parts.hostname):
+            raise ValueError(raw)
+        pairs.append((name, url.strip()))
+    if len({n for n, _ in pairs}) != len(pairs):
+        raise ValueError(raw)
+    return tuple(pairs)
 
 
 def _http_url(raw: str) -> str:

@@ -13,6 +13,7 @@ from .model import (
     Text,
     Whole,
     _database_url,
+    _extra_feeds,
     _folder,
     _full_url,
     _http_url,
@@ -22,6 +23,7 @@ from .model import (
     _path,
     _s3_uri,
     _signed_seconds,
+    _source_names,
     _timezone,
 )
 from .table_aws import AWS_SETTINGS, WEB_SETTINGS
@@ -148,6 +150,30 @@ SETTINGS: tuple[Setting, ...] = (
         SCRAPING,
         attr="timezone",
         example="Europe/Berlin",
+    ),
+    Setting(
+        "UTODAY_SOURCES",
+        Text(_source_names, "short names of built-in feeds, comma-separated: coindesk, "
+             "cointelegraph, decrypt, theblock, bitcoinmagazine, cryptoslate, newsbtc, "
+             "bitcoinist, dailyhodl, dlnews, blockworks, utoday-rss"),
+        (),
+        "feeds to read beside U.Today's listing (always read), by their short names; see "
+        "docs/sources.md",
+        SCRAPING,
+        attr="sources",
+        doc_default="unset: U.Today's listing only",
+        example="coindesk,cointelegraph",
+    ),
+    Setting(
+        "UTODAY_EXTRA_FEEDS",
+        Text(_extra_feeds, "name=url pairs, comma-separated (names: a-z, 0-9, -)"),
+        (),
+        "any other RSS or Atom feeds, as `name=url` pairs; the name is stored with each title "
+        "(a built-in's name moves that feed to the URL given)",
+        SCRAPING,
+        attr="extra_feeds",
+        doc_default="unset",
+        example="myfeed=https://example.com/feed.xml",
     ),
     Setting(
         "UTODAY_RAW_RETENTION_DAYS",

@@ -1,4 +1,4 @@
-"""The raw page archive: every listing page and RSS response the scraper received, compressed,
+"""The raw page archive: every listing page and feed response the sources received, compressed,
 each distinct body stored once, pruned after the retention period."""
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ class ArchiveError(DatabaseError):
 class RawPage:
     id: int
     url: str
-    kind: str  # "listing" or "rss"
+    kind: str  # "listing", "rss" (U.Today's feed) or "feed" (another outlet's)
     page_number: int | None
     fetched_at: datetime
     status: int
@@ -32,16 +32,18 @@ class RawPage:
     cards: int
     titles: int
     size: int  # uncompressed bytes
+    source: str = "utoday"  # whose body it is (a feed's short name for kind "feed")
+    content_type: str | None = None  # as the server sent it (a feed may declare its encoding there)
 
 
 _READ_SQL = (
     "SELECT p.id, p.url, p.kind, p.page_number, p.fetched_at, p.status, p.content_hash,"
-    " p.parser_version, p.cards, p.titles, b.size, b.body"
+    " p.parser_version, p.cards, p.titles, b.size, p.source, p.content_type, b.body"
     " FROM raw_pages AS p JOIN raw_bodies AS b USING (content_hash) WHERE p.id = %s"
 )
 _LIST_SQL = (
     "SELECT p.id, p.url, p.kind, p.page_number, p.fetched_at, p.status, p.content_hash,"
-    " p.parser_version, p.cards, p.titles, b.size"
+    " p.parser_version, p.cards, p.titles, b.size, p.source, p.content_type"
     " FROM raw_pages AS p JOIN raw_bodies AS b USING (content_hash)"
     " WHERE %(since)s::date IS NULL OR p.fetched_at >= %(since)s::date"
     " ORDER BY p.fetched_at, p.id LIMIT %(limit)s"
@@ -59,6 +61,8 @@ def archive_page(
     parser_version: str,
     cards: int,
     titles: int,
+    source: str = "utoday",
+    content_type: str | None = None,
 ) -> int:
     """Keep one fetched response; return its page id. Commits. An identical body is stored once."""
     digest = hashlib.sha256(body).hexdigest()
@@ -71,9 +75,10 @@ def archive_page(
             )
             cur.execute(
                 "INSERT INTO raw_pages (url, kind, page_number, status, content_hash,"
-                " parser_version, cards, titles) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
-                " RETURNING id",
-                (url, kind, page_number, status, digest, parser_version, cards, titles),
+                " parser_version, cards, titles, source, content_type)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+                (url, kind, page_number, status, digest, parser_version, cards, titles, source,
+                 content_type),
             )
             (page_id,) = fetch_one(cur)
             conn.commit()

@@ -40,7 +40,8 @@ def insert_titles(conn: Connection, titles: Iterable[Title]) -> list[str]:
             new = psycopg2.extras.execute_values(
                 cur,
                 "INSERT INTO titles (url, title, published_at, author, category, sponsored,"
-                " tagged_with) VALUES %s ON CONFLICT (url) DO NOTHING RETURNING id, title, url",
+                " source, tagged_with) VALUES %s ON CONFLICT (url) DO NOTHING"
+                " RETURNING id, title, url",
                 rows,
                 page_size=max(len(rows), 1),
                 fetch=True,
@@ -54,14 +55,15 @@ def insert_titles(conn: Connection, titles: Iterable[Title]) -> list[str]:
 
 
 def _row(t: Title) -> tuple[Any, ...]:
-    return (t.url, t.title, t.published_at, t.author, t.category, t.sponsored)
+    return (t.url, t.title, t.published_at, t.author, t.category, t.sponsored, t.source)
 
 
 # Reparse: a title not stored yet is added; a stored one gets only what it lacks (a publication
 # time, an author, a category: never an empty value over a filled one) and the sponsored flag
 # when its category now says so. Unchanged rows are not touched (and not returned).
 _MERGE_SQL = """
-INSERT INTO titles AS t (url, title, published_at, author, category, sponsored) VALUES %s
+INSERT INTO titles AS t (url, title, published_at, author, category, sponsored, source)
+VALUES %s
 ON CONFLICT (url) DO UPDATE SET
     published_at = COALESCE(t.published_at, EXCLUDED.published_at),
     author = COALESCE(NULLIF(t.author, ''), EXCLUDED.author),

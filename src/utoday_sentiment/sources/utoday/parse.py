@@ -16,7 +16,7 @@ from urllib.parse import urljoin, urlsplit
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, XMLParsedAsHTMLWarning
 from bs4.element import Tag
 
-from ..records import ParsedPage, Title
+from ...records import ParsedPage, Title
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import MaxRetryError
 from urllib3.util.retry import Retry
 
-from ..errors import SiteError
-from ..settings import Settings
+from ...errors import SiteError
+from ...settings import Settings
 from .parse import clean_text
 
 

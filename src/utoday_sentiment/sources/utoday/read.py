@@ -6,11 +6,11 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, tzinfo
 
-from ..errors import SiteError
-from ..records import ParsedPage
-from ..settings import Settings
-from ..store.connection import Connection
-from ..store.raw_pages import archive_page
+from ...errors import SiteError
+from ...records import ParsedPage
+from ...settings import Settings
+from ...store.connection import Connection
+from ...store.raw_pages import archive_page
 from .parse import PARSER_VERSION, parse_listing, parse_rss
 
 
