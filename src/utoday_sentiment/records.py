@@ -153,6 +153,13 @@ class FeedsSummary(Summary):
     failed: dict[str, str] = field(default_factory=dict)  # source -> its one-line error
     stopped: str = ""
 
+    @property
+    def failed_count(self) -> int:
+        return len(self.failed)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "failed_count": self.failed_count}
+
     def line(self) -> str:
         text = (f"feeds: {plural(self.feeds, 'feed')} read ({self.not_modified} not modified), "
                 f"{plural(self.new_titles, 'new title')}"

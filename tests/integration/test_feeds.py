@@ -13,6 +13,7 @@ import pytest
 from fakes import Reply, articles
 from fakes.feeds import FakeFeeds, Item, atom, rss
 from tests.helpers import TOKEN
+from tests.integration.test_handlers import lambda_env  # noqa: F401 - a fixture
 from utoday_sentiment import clock
 from utoday_sentiment.cli import main
 
@@ -241,3 +242,49 @@ def test_unknown_sources_and_bad_feed_settings_are_one_line(monkeypatch, capsys,
     monkeypatch.setenv("UTODAY_EXTRA_FEEDS", "")
     code, _, err = cli(capsys, "feeds")
     assert code == 2 and "no feed is configured: set UTODAY_SOURCES" in err
+
+
+def test_the_feeds_function_polls_and_counts_a_failing_source(env, lambda_env, capsys, query,  # noqa: F811
+                                                              feeds):
+    from tests.integration.test_handlers import emitted, event
+    from utoday_sentiment.errors import SiteError
+    from utoday_sentiment.handlers.local import invoke
+
+    result = invoke("feeds", event("schedule-feeds.json"))
+    assert result["ok"] and result["new_titles"] == 5 and result["failed_count"] == 0
+    metrics, logs = emitted(capsys)
+    assert (metrics["FeedsRead"], metrics["FeedTitlesInserted"], metrics["FeedsFailed"]) == (2, 5, 0)
+    finished = next(log for log in logs if log.get("message") == "feeds finished")
+    assert finished["correlation_id"] == "9c2b7d1e-4f3a-4b5c-8d6e-7f8091a2b3c4"
+    feeds.script("/cointelegraph/rss", Reply("down", 503, "text/plain"))
+    with pytest.raises(SiteError, match=r"1 of 2 feeds failed \(cointelegraph\)"):
+        invoke("feeds", event("schedule-feeds.json"))
+    out = capsys.readouterr().out
+    records = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    per_source = [r for r in records if "FeedFailed" in r]
+    assert len(per_source) == 1 and per_source[0]["source"] == "cointelegraph"
+    assert per_source[0]["FeedFailed"] == 1.0 or per_source[0]["FeedFailed"] == [1.0]
+    assert any(r.get("FeedsFailed") in (1.0, [1.0]) for r in records)
+
+
+def test_the_page_and_the_api_filter_by_source(env, capsys, db_url, feeds):
+    from fastapi.testclient import TestClient
+
+    from utoday_sentiment.settings import load_settings
+    from utoday_sentiment.web.app import create_app
+
+    assert cli(capsys, "run")[0] == 0
+    with TestClient(create_app(load_settings(), db_url)) as web:
+        items = web.get("/api/v1/titles?source=cointelegraph").json()["items"]
+        assert {i["source"] for i in items} == {"cointelegraph"} and len(items) == 2
+        days = web.get("/api/v1/daily?days=3&source=coindesk").json()
+        assert sum(d["titles"] for d in days) == 2  # the sponsored one is not counted
+        bad = web.get("/api/v1/titles?source=nosuch")
+        assert bad.status_code == 400 and "send one of coindesk, cointelegraph, utoday" in bad.text
+        both = web.get("/api/v1/daily?source=coindesk&coin=BTC")
+        assert both.status_code == 400 and "not both" in both.text
+        page = web.get("/?source=coindesk").text
+        assert "coindesk only" in page and '<table class="sources">' in page
+        assert "cointelegraph" in page.split('<table class="sources">')[1]
+        headlines = web.get("/titles?source=coindesk").text
+        assert headlines.count('<span class="source">coindesk</span>') == 2

@@ -322,6 +322,7 @@ def test_every_event_file_is_exercised():
         "relabel.json",
         "backfill-all.json",  # the state machine's input: test_backfill_state_machine.py
         "check.json",
+        "schedule-feeds.json",  # test_feeds.py: the feeds function
     }
 
 

@@ -123,7 +123,8 @@ def test_titles_equal_the_sql_page_by_page_newest_first(client, data):
     assert seen == expected and pages == 3
     item = client.get(f"/api/v1/titles/{expected[0]}").json()
     assert set(item) == {"id", "url", "title", "published_at", "sentiment", "p_positive",
-                         "p_neutral", "p_negative", "model", "coins"}
+                         "p_neutral", "p_negative", "model", "coins", "source", "story_id"}
+    assert item["source"] == "utoday"
     assert item["title"] == "XRP Whales Move Coins" and item["coins"] == ["XRP"]
     assert item["sentiment"] is None and item["p_positive"] is None
     sponsored = sql(data, "SELECT id FROM titles WHERE sponsored")[0][0]

@@ -71,7 +71,9 @@ def test_template_parameter_bounds_match_the_table(row, template):  # noqa: F811
     parameter = template["Parameters"][row.template]
     variables = _environment_variables(template)
     assert variables.get(row.name) == {"Ref": row.template}, f"{row.name} is not fed by it"
-    if row.default is not None:
+    if row.default == ():  # an empty list of names: the parameter's empty text
+        assert parameter.get("Default") == "", row.template
+    elif row.default is not None:
         assert str(parameter.get("Default")) == str(row.default), row.template
     if isinstance(row.kind, Whole):
         assert parameter["Type"] == "Number"

@@ -250,3 +250,22 @@ def test_a_dashboard_bucket_lets_the_labeller_put_one_key_and_has_its_alarm(tran
     variables = resources["LabelFunction"]["Properties"]["Environment"]["Variables"]
     assert variables["UTODAY_DASHBOARD_BUCKET"] == "my-dashboard"
     assert resources["DashboardAlarm"]["Properties"]["MetricName"] == "DashboardWriteFailed"
+
+
+def test_feeds_get_their_own_hourly_function_only_when_configured(translated):
+    assert "FeedsFunction" not in resolve(translated) and "FeedErrorsAlarm" not in resolve(
+        translated)
+    resources = resolve(translated, FeedSources="coindesk,cointelegraph")
+    function = resources["FeedsFunction"]["Properties"]
+    assert function["Environment"]["Variables"]["UTODAY_SOURCES"] == "coindesk,cointelegraph"
+    assert function["Role"] == {"Fn::GetAtt": ["FeedsFunctionRole", "Arn"]}
+    schedules = [r for r in of_type(resources, "AWS::Scheduler::Schedule").values()
+                 if "FeedsFunction" in str(r["Properties"]["Target"])]
+    assert len(schedules) == 1
+    assert schedules[0]["Properties"]["ScheduleExpression"] == "rate(1 hour)"
+    alarm = resources["FeedErrorsAlarm"]["Properties"]
+    assert alarm["MetricName"] == "FeedsFailed" and alarm["EvaluationPeriods"] == 3
+    statements = resources["FeedsFunctionRole"]["Properties"]["Policies"][0]["PolicyDocument"][
+        "Statement"]
+    assert {s["Sid"] for s in statements} == {"ReadDatabaseSecret", "OnFailureSendToQueue"}
+    assert "FeedsFunction" in resolve(translated, ExtraFeeds="mine=https://example.com/feed")

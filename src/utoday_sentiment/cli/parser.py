@@ -260,7 +260,7 @@ def build_parser() -> ArgumentParser:
                         help="only titles about this coin, e.g. XRP (see `tag`)")
 
     invoke = _command(sub, "invoke")
-    invoke.add_argument("function", choices=("scrape", "label", "migrate"))
+    invoke.add_argument("function", choices=("scrape", "label", "feeds", "migrate"))
     invoke.add_argument("event", metavar="EVENT.json", help="the event, e.g. events/backfill.json")
     invoke.add_argument(
         "--timeout",

@@ -88,6 +88,7 @@ def _timestamp(event: dict[str, Any], name: str, kind: str) -> str | None:
 
 
 SCRAPE_EVENT_FIELDS = ("correlation_id", "scheduled_time", *SCRAPE_FIELDS)
+FEEDS_EVENT_FIELDS = ("correlation_id", "scheduled_time")
 LABEL_EVENT_FIELDS = ("correlation_id", "scheduled_time", *LABEL_FIELDS, "relabel", "check")
 
 
@@ -167,3 +168,17 @@ def parse_label_event(event: Any) -> LabelEvent:
         trigger="schedule" if scheduled else "manual",
         check=check,
     )
+
+
+@dataclass(frozen=True)
+class FeedsEvent:
+    correlation_id: str | None = None
+    scheduled_time: str | None = None
+
+
+def parse_feeds_event(event: Any) -> FeedsEvent:
+    """The hourly feeds schedule's input ({correlation_id, scheduled_time}), or {}."""
+    event = _object(event, "feeds")
+    _check_fields(event, FEEDS_EVENT_FIELDS, "feeds")
+    return FeedsEvent(_text(event, "correlation_id", "feeds"),
+                      _timestamp(event, "scheduled_time", "feeds"))

@@ -12,7 +12,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 # The timeouts template.yaml gives each function.
-TIMEOUTS = {"scrape": 300.0, "label": 60.0, "migrate": 300.0}
+TIMEOUTS = {"scrape": 300.0, "label": 60.0, "migrate": 300.0, "feeds": 120.0}
 
 
 class LocalContext(LambdaContext):
@@ -41,15 +41,17 @@ class LocalContext(LambdaContext):
 
 
 def invoke(function: str, event: Any, *, timeout: float | None = None) -> dict[str, Any]:
-    """Call the `scrape` or `label` handler with `event` and a fresh local context."""
+    """Call a handler (scrape, label, feeds, migrate) with `event` and a fresh local context."""
     if function == "scrape":
         from .scrape import handler
     elif function == "label":
         from .label import handler
     elif function == "migrate":
         from .migrate import handler
+    elif function == "feeds":
+        from .feeds import handler
     else:
-        raise ValueError(f"no handler named {function!r}; use scrape, label or migrate")
+        raise ValueError(f"no handler named {function!r}; use scrape, label, feeds or migrate")
     context = LocalContext(f"utoday-sentiment-{function}", timeout or TIMEOUTS[function])
     with warnings.catch_warnings():
         # Powertools warns when a run published no metric (a refused event): not news on a terminal.

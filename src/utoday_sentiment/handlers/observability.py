@@ -81,6 +81,16 @@ def publish_value(name: str, value: int) -> None:
     metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
 
 
+def publish_per_source(name: str, source: str) -> None:
+    """One metric of 1 with the service and a `source` dimension (its own EMF record)."""
+    from aws_lambda_powertools.metrics import single_metric
+
+    with single_metric(name=name, unit=MetricUnit.Count, value=1,
+                       namespace=metrics.namespace) as metric:
+        metric.add_dimension(name="service", value=metrics.service or "utoday-sentiment")
+        metric.add_dimension(name="source", value=source)
+
+
 def finish(job: str, summary: Any, error: UtodayError | None) -> dict[str, Any]:
     """The handler's answer from a job's outcome: raise its error, or return its summary."""
     if error is not None:

@@ -39,12 +39,29 @@ def first_day(conn: Connection) -> date | None:
     return oldest.astimezone(UTC).date() if oldest else None
 
 
-def daily(conn: Connection, start: date, end: date, coin: str | None = None
-          ) -> list[dict[str, Any]]:
+_SOURCE_DAILY_SQL = """
+WITH span AS (
+  SELECT generate_series(%(start)s::date, %(end)s::date, interval '1 day')::date AS day)
+SELECT s.day, COALESCE(d.titles, 0), COALESCE(d.labelled, 0), COALESCE(d.positive, 0),
+       COALESCE(d.neutral, 0), COALESCE(d.negative, 0), COALESCE(d.unlabelled, 0), d.net_score
+FROM span AS s LEFT JOIN source_daily_sentiment AS d ON d.day = s.day AND d.source = %(source)s
+ORDER BY s.day
+"""
+
+
+def daily(conn: Connection, start: date, end: date, coin: str | None = None,
+          source: str | None = None) -> list[dict[str, Any]]:
     """One row per UTC day from `start` to `end`, oldest first, zeros where nothing was
-    published: `report`'s rows (daily_sentiment, or coin_daily_sentiment for a coin)."""
+    published: `report`'s rows (daily_sentiment, or coin_daily_sentiment for a coin), or one
+    source's (source_daily_sentiment)."""
     days = (end - start).days + 1
-    rows = coin_report(conn, coin, days, end) if coin else daily_report(conn, days, end)
+    if source and not coin:
+        with translate_errors("reading a source's days"), conn.cursor() as cur:
+            cur.execute(_SOURCE_DAILY_SQL, {"start": start, "end": end, "source": source})
+            rows = cur.fetchall()
+        conn.rollback()
+    else:
+        rows = coin_report(conn, coin, days, end) if coin else daily_report(conn, days, end)
     return [{"day": r[0], "titles": r[1], "labelled": r[2], "positive": r[3], "neutral": r[4],
              "negative": r[5], "net_score": None if r[-1] is None else float(r[-1])}
             for r in rows]
@@ -54,7 +71,7 @@ def daily(conn: Connection, start: date, end: date, coin: str | None = None
 # headlines
 
 TITLE_KEYS = ("id", "url", "title", "published_at", "sentiment", "p_positive", "p_neutral",
-              "p_negative", "model", "coins")
+              "p_negative", "model", "coins", "source", "story_id")
 
 
 @dataclass(frozen=True)
@@ -68,13 +85,15 @@ class TitleQuery:
     start: date | None = None
     end: date | None = None
     model: str | None = None
+    source: str | None = None
 
 
 _TITLES_SQL = """
 SELECT t.id, t.url, t.title, t.published_at, t.sentiment,
        (t.sentiment_scores ->> 'positive')::float8, (t.sentiment_scores ->> 'neutral')::float8,
        (t.sentiment_scores ->> 'negative')::float8, t.sentiment_model,
-       ARRAY(SELECT c.coin FROM title_coins AS c WHERE c.title_id = t.id ORDER BY c.coin)
+       ARRAY(SELECT c.coin FROM title_coins AS c WHERE c.title_id = t.id ORDER BY c.coin),
+       t.source, COALESCE(t.story_id, t.id)
 FROM titles AS t
 WHERE NOT t.sponsored
   AND t.title ILIKE ALL(%(words)s::text[])
@@ -86,6 +105,7 @@ WHERE NOT t.sponsored
   AND (%(end)s::date IS NULL
        OR t.published_at < (%(end)s::date + 1)::timestamp AT TIME ZONE 'UTC')
   AND (%(model)s::text IS NULL OR t.sentiment_model = %(model)s)
+  AND (%(source)s::text IS NULL OR t.source = %(source)s)
   AND (%(id)s::bigint IS NULL OR t.id = %(id)s)
   AND (%(after_id)s::bigint IS NULL
        OR (COALESCE(t.published_at, '-infinity'::timestamptz), t.id)
@@ -104,7 +124,8 @@ def _params(query: TitleQuery, **extra: Any) -> dict[str, Any]:
     words = (query.q or "").split()
     return {"words": [_pattern(w) for w in words], "coin": query.coin,
             "sentiment": query.sentiment, "start": query.start, "end": query.end,
-            "model": query.model, "id": None, "after_at": None, "after_id": None, **extra}
+            "model": query.model, "source": query.source, "id": None, "after_at": None,
+            "after_id": None, **extra}
 
 
 def _item(row: tuple[Any, ...]) -> dict[str, Any]:
@@ -167,6 +188,15 @@ def get_title(conn: Connection, title_id: int) -> dict[str, Any] | None:
         row = cur.fetchone()
     conn.rollback()
     return _item(row) if row else None
+
+
+def sources(conn: Connection) -> list[str]:
+    """Every source that stored a title (for the source filter)."""
+    with translate_errors("reading the sources"), conn.cursor() as cur:
+        cur.execute("SELECT DISTINCT source FROM titles ORDER BY 1")
+        rows = [r[0] for r in cur.fetchall()]
+    conn.rollback()
+    return rows
 
 
 def models(conn: Connection) -> list[str]:

@@ -49,6 +49,8 @@ class TitleItem(BaseModel):
     p_negative: float | None
     model: str | None
     coins: list[str]
+    source: str
+    story_id: int
 
 
 class TitlePage(BaseModel):
@@ -98,21 +100,35 @@ class JudgementIn(BaseModel):
 def daily_rows(state: AppState, query: dict[str, str]) -> list[dict[str, Any]]:
     coin = params.coin(query.get("coin"))
     with state.db.connection() as conn:
+        source = params.source(query.get("source"), browse.sources(conn))
+        if coin and source:
+            from ..errors import ConfigError
+
+            raise ConfigError("send coin= or source=, not both: the coins are counted over "
+                              "every source")
         first = browse.first_day(conn) if query.get("days") == "all" else None
         span = params.window(query.get("days"), query.get("from"), query.get("to"), first=first)
-        return browse.daily(conn, span.start, span.end, coin)
+        return browse.daily(conn, span.start, span.end, coin, source)
 
 
-def title_query(query: dict[str, str]) -> browse.TitleQuery:
+def title_query(query: dict[str, str], known_sources: list[str] | None = None
+                ) -> browse.TitleQuery:
     return browse.TitleQuery(
+        source=params.source(query.get("source"), known_sources or []) if query.get(
+            "source") else None,
         q=params.text(query.get("q"), "q"), coin=params.coin(query.get("coin")),
         sentiment=params.sentiment(query.get("sentiment")),
         start=params.day(query.get("from"), "from"), end=params.day(query.get("to"), "to"),
         model=params.text(query.get("model"), "model", 300))
 
 
-def checked_title_query(query: dict[str, str]) -> browse.TitleQuery:
-    chosen = title_query(query)
+def checked_title_query(query: dict[str, str], state: AppState | None = None
+                        ) -> browse.TitleQuery:
+    known: list[str] = []
+    if query.get("source") and state is not None:
+        with state.db.connection() as conn:
+            known = browse.sources(conn)
+    chosen = title_query(query, known)
     if chosen.start and chosen.end and chosen.start > chosen.end:
         from ..errors import ConfigError
 
@@ -181,7 +197,7 @@ def api_daily_csv(request: Request) -> Response:
 def api_titles(request: Request) -> dict[str, Any]:
     """Headlines newest first, by keyset: pass `next_cursor` back as `cursor`."""
     query = dict(request.query_params)
-    chosen = checked_title_query(query)
+    chosen = checked_title_query(query, core(request))
     limit = params.whole(query.get("limit"), "limit", 1, 500, 50)
     with core(request).db.connection() as conn:
         items, cursor = browse.search_titles(conn, chosen, limit=limit,
@@ -192,7 +208,8 @@ def api_titles(request: Request) -> dict[str, Any]:
 @router.get("/api/v1/titles.csv", response_class=StreamingResponse)
 def api_titles_csv(request: Request) -> Response:
     """Every headline the filter selects (all pages), as CSV."""
-    state, chosen = core(request), checked_title_query(dict(request.query_params))
+    state = core(request)
+    chosen = checked_title_query(dict(request.query_params), state)
 
     def rows() -> Iterator[dict[str, Any]]:
         with state.db.connection() as conn:

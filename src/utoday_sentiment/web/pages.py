@@ -64,13 +64,19 @@ def overview(request: Request) -> Response:
     state: AppState = request.app.state.core
     query = dict(request.query_params)
     picked = params.day(query.get("day"), "day")
+    from ..store.feeds import source_report
+
     with state.db.connection() as conn:
+        known = browse.sources(conn)
+        source = params.source(query.get("source"), known)
         first = browse.first_day(conn)
         span = params.window(query.get("days"), query.get("from"), query.get("to"), first=first)
-        rows = browse.daily(conn, span.start, span.end)
+        rows = browse.daily(conn, span.start, span.end, source=source)
         status = browse.status_report(conn)
+        sources = source_report(conn)
         coins = browse.coins(conn, span.days, today=span.end)[:10]
-        items = browse.search_titles(conn, browse.TitleQuery(start=picked, end=picked),
+        items = browse.search_titles(conn, browse.TitleQuery(start=picked, end=picked,
+                                                             source=source),
                                      limit=200)[0] if picked else []
     newest = status.get("newest_published_at")
     stale = newest is None or clock.now() - newest > STALE
@@ -81,21 +87,23 @@ def overview(request: Request) -> Response:
                                                    f" to {span.end}")
     return _render(request, "overview.html", "overview", span=span, rows=rows, chart=chart,
                    status=status, stale=stale, coins=coins, totals=totals, picked=picked,
-                   items=items, choices=params.WINDOWS, query=query)
+                   items=items, choices=params.WINDOWS, query=query, known=known,
+                   source=source, sources=sources if len(sources) > 1 else [])
 
 
 @router.get("/titles")
 def titles(request: Request) -> Response:
     state: AppState = request.app.state.core
     query = dict(request.query_params)
-    chosen = api.checked_title_query(query)
+    chosen = api.checked_title_query(query, state)
     with state.db.connection() as conn:
         items, cursor = browse.search_titles(conn, chosen, limit=50,
                                              cursor=query.get("cursor") or None)
         models = browse.models(conn)
+        known = browse.sources(conn)
     filters = {k: v for k, v in query.items() if k != "cursor" and v}
     return _render(request, "titles.html", "titles", items=items, query=query,
-                   models=models, coins=[c.symbol for c in load_lexicon().coins],
+                   models=models, known=known, coins=[c.symbol for c in load_lexicon().coins],
                    next_link=_query(request, cursor=cursor) if cursor else None,
                    csv_link="/api/v1/titles.csv" + ("?" + urlencode(filters) if filters else ""))
 

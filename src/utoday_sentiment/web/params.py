@@ -107,3 +107,14 @@ def window(days: str | None, start: str | None, end: str | None, *, first: date 
         return Window(max(oldest, today - timedelta(days=MAX_DAYS - 1)), today, "all")
     length = whole(days, "days", 1, MAX_DAYS, default)
     return Window(today - timedelta(days=length - 1), today, str(length))
+
+
+def source(value: str | None, known: list[str]) -> str | None:
+    """A source's short name among those that stored titles."""
+    if value is None or not value.strip():
+        return None
+    name = value.strip().lower()
+    if name not in known:
+        raise ConfigError(f"source={value!r} has stored no title: send one of "
+                          f"{', '.join(known) or '(none yet)'}")
+    return name
