@@ -245,3 +245,31 @@ def test_traced_as_in_lambda_and_no_secret_in_a_trace(bundle_env, xray_daemon, h
         assert secret not in segments
         assert secret not in out["output"]  # the handlers' JSON logs
     assert '"level":"INFO"' in out["output"].replace(" ", "")  # the logs were there to search
+
+
+def test_the_feeds_handler_works_with_only_the_bundle_importable(bundle_env, query):
+    """The feeds function needs feedparser and rapidfuzz (to group stories): both travel in
+    src/requirements.txt."""
+    from datetime import timedelta
+
+    from fakes.feeds import FakeFeeds, Item, rss
+    from utoday_sentiment import clock
+
+    now = clock.now()
+    server = FakeFeeds().start()
+    try:
+        server.serve("/a", rss([Item("Crypto Firm Tether Says It Wants to Take Over Italian "
+                                     "Football Club Juventus",
+                                     "https://a.example/tether", now - timedelta(hours=1))]))
+        server.serve("/b", rss([Item("Crypto giant Tether offers to buy famous Italian football "
+                                     "club Juventus",
+                                     "https://b.example/tether", now - timedelta(hours=2))]))
+        env = {**bundle_env, "UTODAY_EXTRA_FEEDS": f"one={server.url('/a')},two={server.url('/b')}"}
+        calls = [("feeds", json.loads((EVENTS / "schedule-feeds.json").read_text()))]
+        out = run_in_bundle(env, calls, ["feedparser", "rapidfuzz"])
+    finally:
+        server.stop()
+    assert out["probes"] == {"feedparser": "imported", "rapidfuzz": "imported"}
+    result = out["results"]["feeds"]
+    assert result["ok"] and result["new_titles"] == 2 and result["stories_joined"] == 1
+    assert query("SELECT count(DISTINCT story_id) FROM titles") == [(1,)]
