@@ -93,7 +93,7 @@ def test_run_reads_every_source_and_labels_each_item_once(env, capsys, query, fe
         ("https://cointelegraph.com/news/xrp-whales", "Jane Doe")]
     code, out, _ = cli(capsys, "sources", "--json")
     shown = {row["source"]: row for row in json.loads(out)}
-    assert shown["coindesk"]["items"] == 3 and shown["coindesk"]["last_status"] == 200
+    assert shown["coindesk"]["items"] == 2 and shown["coindesk"]["last_status"] == 200  # not the sponsored one
     assert shown["utoday"]["items"] == 3 and shown["cointelegraph"]["last_error"] is None
 
 

@@ -100,7 +100,10 @@ def daily_report(conn: Connection, days: int, until: date | None = None) -> list
             " SELECT s.day, COALESCE(d.titles, 0), COALESCE(d.labelled, 0),"
             "  COALESCE(d.positive, 0), COALESCE(d.neutral, 0), COALESCE(d.negative, 0),"
             "  COALESCE(d.unlabelled, 0), d.net_score"
-            " FROM span AS s LEFT JOIN daily_sentiment AS d ON d.day = s.day"
+            # the day range inside: it reaches the rollup's index below the view's GROUP BY
+            " FROM span AS s LEFT JOIN (SELECT * FROM daily_sentiment"
+            "  WHERE day BETWEEN %(until)s::date - (%(days)s - 1) AND %(until)s::date) AS d"
+            "  ON d.day = s.day"
             " ORDER BY s.day",
             {"days": days, "until": until or clock.today()},
         )

@@ -191,9 +191,11 @@ def get_title(conn: Connection, title_id: int) -> dict[str, Any] | None:
 
 
 def sources(conn: Connection) -> list[str]:
-    """Every source that stored a title (for the source filter)."""
+    """Every source with a dated title or a feed state (for the source filter), read from the
+    rollup and the feeds' state, not from every title."""
     with translate_errors("reading the sources"), conn.cursor() as cur:
-        cur.execute("SELECT DISTINCT source FROM titles ORDER BY 1")
+        cur.execute("SELECT source FROM daily_rollup WHERE titles > 0"
+                    " UNION SELECT source FROM feed_state ORDER BY 1")
         rows = [r[0] for r in cur.fetchall()]
     conn.rollback()
     return rows

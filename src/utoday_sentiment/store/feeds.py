@@ -91,18 +91,21 @@ def record_failure(conn: Connection, source: str, url: str, error: str,
 
 
 def source_report(conn: Connection) -> list[dict[str, Any]]:
-    """Every source that stored a title or has a state: items stored, newest item, and the
-    feed's last fetch, status and error (what `sources` prints)."""
+    """Every source that stored a dated title or has a state: items stored (dated, not
+    sponsored), the newest item, and the feed's last fetch, status and error (what `sources`
+    prints and the overview's freshness panel shows)."""
     with translate_errors("reading the sources"), conn.cursor() as cur:
         cur.execute(
-            "SELECT s.source, f.url, count(t.id), max(t.published_at), f.last_fetch_at,"
-            " f.last_status, f.last_new_at, f.last_error, f.last_error_at, f.fetches,"
-            " f.not_modified"
-            " FROM (SELECT source FROM feed_state UNION SELECT DISTINCT source FROM titles) AS s"
-            " LEFT JOIN feed_state AS f ON f.source = s.source"
-            " LEFT JOIN titles AS t ON t.source = s.source"
-            " GROUP BY s.source, f.url, f.last_fetch_at, f.last_status, f.last_new_at,"
-            " f.last_error, f.last_error_at, f.fetches, f.not_modified ORDER BY s.source")
+            # counts from the daily rollup (dated, not sponsored), the newest item by the index
+            # on publication time: the cost follows the sources, not the titles stored
+            "SELECT s.source, f.url,"
+            " COALESCE((SELECT sum(r.titles)::bigint FROM daily_rollup AS r"
+            "           WHERE r.source = s.source), 0),"
+            " (SELECT max(t.published_at) FROM titles AS t WHERE t.source = s.source),"
+            " f.last_fetch_at, f.last_status, f.last_new_at, f.last_error, f.last_error_at,"
+            " f.fetches, f.not_modified"
+            " FROM (SELECT source FROM feed_state UNION SELECT source FROM daily_rollup) AS s"
+            " LEFT JOIN feed_state AS f ON f.source = s.source ORDER BY s.source")
         rows = cur.fetchall()
     conn.rollback()
     keys = ("source", "url", "items", "newest_item_at", "last_fetch_at", "last_status",

@@ -100,7 +100,8 @@ class JudgementIn(BaseModel):
 def daily_rows(state: AppState, query: dict[str, str]) -> list[dict[str, Any]]:
     coin = params.coin(query.get("coin"))
     with state.db.connection() as conn:
-        source = params.source(query.get("source"), browse.sources(conn))
+        source = params.source(query.get("source"), browse.sources(conn)) if query.get(
+            "source") else None
         if coin and source:
             from ..errors import ConfigError
 
