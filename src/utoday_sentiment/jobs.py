@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from .deadline import Deadline
@@ -15,6 +16,7 @@ from .records import (
     FeedsSummary,
     LabelRequest,
     LabelSummary,
+    PricesSummary,
     ReparseRequest,
     ReparseSummary,
     ScrapeRequest,
@@ -25,12 +27,13 @@ from .settings import Kind, Settings, Whole, setting
 if TYPE_CHECKING:
     from .label import BatchCallback
     from .labelling import Labeller
+    from .market.prices import PriceClient
     from .scrape import PageCallback
     from .sources.feeds import FeedClient
     from .sources.utoday import SiteClient
     from .store.connection import Connection
 
-S = TypeVar("S", ScrapeSummary, LabelSummary, ReparseSummary, FeedsSummary)
+S = TypeVar("S", ScrapeSummary, LabelSummary, ReparseSummary, FeedsSummary, PricesSummary)
 
 # Each request field's kind: the CLI's argument types and the event validators use these too.
 SCRAPE_FIELDS: Mapping[str, Kind] = {
@@ -119,6 +122,24 @@ def run_feeds(settings: Settings, conn: Connection, deadline: Deadline | None = 
             f"{len(summary.failed)} of {summary.feeds} feeds failed ({names}): "
             f"{next(iter(summary.failed.values()))}; the others were read. "
             "`utoday-sentiment sources` shows each one's last error")
+    return result
+
+
+def run_prices(settings: Settings, conn: Connection, *, coins: list[str] | None = None,
+               since: date | None = None, source: str | None = None,
+               client: PriceClient | None = None) -> JobResult[PricesSummary]:
+    """Fetch what is missing of each coin's daily closes and of the Fear & Greed Index."""
+    from .market.prices import PriceClient
+    from .prices import default_coins, fetch_prices
+
+    chosen = [c.upper() for c in coins] if coins else default_coins(conn, settings)
+    summary = PricesSummary()
+    result = _run(summary, client, lambda: PriceClient(settings), lambda price_client:
+                  fetch_prices(conn, price_client, settings, chosen, since, source, summary))
+    if result.error is None and summary.failed:
+        first = next(iter(summary.failed.values()))
+        result.error = SiteError(f"{len(summary.failed)} of {summary.coins + 1} fetches failed "
+                                 f"({', '.join(sorted(summary.failed))}): {first}")
     return result
 
 

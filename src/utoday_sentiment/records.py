@@ -171,6 +171,28 @@ class FeedsSummary(Summary):
         return f"{text}; {self.stopped}" if self.stopped else text
 
 
+@dataclass
+class PricesSummary(Summary):
+    """One `prices fetch`: daily closes per coin, and the Fear & Greed Index."""
+
+    source: str = ""
+    coins: int = 0
+    days_added: int = 0
+    up_to_date: int = 0  # coins whose closes were complete already (nothing asked)
+    fear_greed_added: int = 0
+    requests: int = 0
+    failed: dict[str, str] = field(default_factory=dict)  # coin (or "fear_greed") -> error
+
+    def line(self) -> str:
+        text = (f"prices ({self.source}): {plural(self.coins, 'coin')}, "
+                f"{plural(self.days_added, 'new day')} of closes ({self.up_to_date} up to date), "
+                f"{plural(self.fear_greed_added, 'new Fear & Greed day')}, "
+                f"{plural(self.requests, 'request')}")
+        if self.failed:
+            text += f"; {len(self.failed)} failed: {', '.join(sorted(self.failed))}"
+        return text
+
+
 @dataclass(frozen=True)
 class ReparseRequest:
     """Re-read archived pages fetched since `since` (all when None); `dry_run` changes nothing."""

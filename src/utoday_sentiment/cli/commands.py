@@ -313,6 +313,7 @@ def cmd_tag(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+from .market import cmd_prices  # noqa: E402
 from .ops import cmd_aws, cmd_check, cmd_evaluate, cmd_model  # noqa: E402 - operators'
 from .sources import cmd_feeds, cmd_sources, poll_feeds  # noqa: E402
 from .web import cmd_serve  # noqa: E402
@@ -325,6 +326,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "aws": cmd_aws,
     "serve": cmd_serve,
     "feeds": cmd_feeds,
+    "prices": cmd_prices,
     "sources": cmd_sources,
     "reparse": cmd_reparse,
     "pages": cmd_pages,

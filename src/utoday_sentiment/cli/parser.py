@@ -77,6 +77,13 @@ HELP: dict[str, tuple[str, str]] = {
         "older lexicon version tagged (or, with --all, every title), in committed batches, safe "
         "beside a running scrape.",
     ),
+    "prices": (
+        "daily closes and the Fear & Greed Index beside the mood (prices fetch)",
+        "`prices fetch` stores what is missing of each coin's daily closes (finished UTC days "
+        "only) from PRICES_SOURCE, and of the Crypto Fear & Greed Index (alternative.me). A "
+        "second run asks only for the new days; a coin that fails is reported (exit 1) and the "
+        "others are fetched.",
+    ),
     "feeds": (
         "read the configured feeds once (what the hourly schedule does on AWS)",
         "Poll every feed of UTODAY_SOURCES and UTODAY_EXTRA_FEEDS with a conditional GET: a 304 "
@@ -312,6 +319,17 @@ def build_parser() -> ArgumentParser:
     board = aws_what.add_parser("dashboard", help="a link to the dashboard page, valid 7 days")
     board.add_argument("--stack", required=True, metavar="NAME", help="the stack's name")
     board.add_argument("--region", metavar="REGION", help="default: your AWS configuration's")
+
+    prices = _command(sub, "prices")
+    prices_what = prices.add_subparsers(dest="prices_command", required=True, metavar="ACTION")
+    fetching = prices_what.add_parser("fetch", help="store the missing daily closes")
+    fetching.add_argument("--coin", action="append", type=str.upper, metavar="SYM",
+                          help="a coin's ticker (repeat it; default: PRICES_COINS, or BTC, ETH "
+                               "and the ten most mentioned in 90 days)")
+    fetching.add_argument("--since", type=_date, metavar="YYYY-MM-DD",
+                          help="where a coin with nothing stored starts (default: 365 days ago)")
+    fetching.add_argument("--source", choices=("coingecko", "coinbase", "binance"),
+                          help="the price service (default: PRICES_SOURCE)")
 
     feeds = _command(sub, "feeds")
     feeds.add_argument("--max-seconds", type=typed(Seconds()), metavar="S",

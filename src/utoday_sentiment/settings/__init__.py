@@ -77,6 +77,13 @@ class Settings:
     web_token: str | None = field(default=None, repr=False)
     try_per_minute: int = 30
     dashboard_bucket: str | None = None
+    prices_source: str = "coingecko"
+    prices_coins: tuple[str, ...] = ()
+    coingecko_api_key: str | None = field(default=None, repr=False)
+    coingecko_base_url: str = "https://api.coingecko.com/api/v3"
+    coinbase_base_url: str = "https://api.exchange.coinbase.com"
+    binance_base_url: str = "https://api.binance.com"
+    fear_greed_url: str = "https://api.alternative.me/fng/?limit=0&format=json"
 
     @property
     def hf_url(self) -> str:

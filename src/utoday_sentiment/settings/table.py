@@ -26,7 +26,7 @@ from .model import (
     _source_names,
     _timezone,
 )
-from .table_aws import AWS_SETTINGS, WEB_SETTINGS
+from .table_aws import AWS_SETTINGS, MARKET_SETTINGS, WEB_SETTINGS
 
 DATABASE, SCRAPING, LABELLING, RARE, LOGGING = (
     "Database",
@@ -320,6 +320,7 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     *AWS_SETTINGS,
     *WEB_SETTINGS,
+    *MARKET_SETTINGS,
     Setting(
         "UTODAY_MIGRATIONS_DIR",
         Text(_folder, "a folder path"),

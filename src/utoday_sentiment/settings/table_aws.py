@@ -1,11 +1,19 @@
-"""The table's rows for AWS (read by the Lambda functions; template.yaml sets them) and for the
-web app (`utoday-sentiment serve`), kept apart so that each file stays readable."""
+"""The table's rows for AWS (read by the Lambda functions; template.yaml sets them), for the
+web app (`utoday-sentiment serve`) and for the market data (`prices fetch`), kept apart so that
+each file stays readable."""
 
 from __future__ import annotations
 
 import re
 
-from .model import Choice, Setting, Text, Whole, _secret_arn
+from .model import Choice, Setting, Text, Whole, _full_url, _http_url, _secret_arn
+
+
+def _tickers(raw: str) -> tuple[str, ...]:
+    names = tuple(dict.fromkeys(n.strip().upper() for n in raw.split(",") if n.strip()))
+    if not names or not all(re.fullmatch(r"[A-Z0-9]{2,10}", n) for n in names):
+        raise ValueError(raw)
+    return names
 
 
 def _bucket(raw: str) -> str:
@@ -16,6 +24,7 @@ def _bucket(raw: str) -> str:
 
 AWS = "On AWS (set by template.yaml; for `utoday-sentiment invoke` against real secrets)"
 WEB = "The web app (`utoday-sentiment serve`)"
+MARKET = "Prices and the Fear & Greed Index (`utoday-sentiment prices fetch`)"
 
 AWS_SETTINGS: tuple[Setting, ...] = (
     Setting(
@@ -119,4 +128,29 @@ WEB_SETTINGS: tuple[Setting, ...] = (
         WEB,
         attr="try_per_minute",
     ),
+)
+
+MARKET_SETTINGS: tuple[Setting, ...] = (
+    Setting("PRICES_SOURCE", Choice(("coingecko", "coinbase", "binance")), "coingecko",
+            "where daily closes come from: `coingecko` (the past 365 days on free plans), "
+            "`coinbase` (no key, full history) or `binance` (refused from some regions)",
+            MARKET, attr="prices_source"),
+    Setting("PRICES_COINS", Text(_tickers, "tickers, comma-separated, e.g. BTC,ETH,XRP"), (),
+            "the coins `prices fetch` keeps up to date", MARKET, attr="prices_coins",
+            doc_default="unset: BTC, ETH and the ten coins most mentioned in 90 days"),
+    Setting("COINGECKO_API_KEY", Text(str, "a CoinGecko demo API key"), None,
+            "CoinGecko's free demo key (sent as x-cg-demo-api-key); never logged", MARKET,
+            attr="coingecko_api_key", secret=True, doc_default="unset: keyless (tight limits)"),
+    Setting("COINGECKO_BASE_URL", Text(_http_url, "an http(s) URL"),
+            "https://api.coingecko.com/api/v3", "CoinGecko's API (a mirror, a local imitation)",
+            MARKET, attr="coingecko_base_url"),
+    Setting("COINBASE_BASE_URL", Text(_http_url, "an http(s) URL"),
+            "https://api.exchange.coinbase.com", "Coinbase Exchange's API", MARKET,
+            attr="coinbase_base_url"),
+    Setting("BINANCE_BASE_URL", Text(_http_url, "an http(s) URL"), "https://api.binance.com",
+            "Binance's API", MARKET, attr="binance_base_url"),
+    Setting("FEAR_GREED_URL", Text(_full_url, "an http(s) URL"),
+            "https://api.alternative.me/fng/?limit=0&format=json",
+            "the Crypto Fear & Greed Index's whole URL (alternative.me; attribution required "
+            "where it is shown)", MARKET, attr="fear_greed_url"),
 )

@@ -131,7 +131,8 @@ ANALYST_ROLE = "utoday_analyst"
 ANALYST_RELATIONS = (
     "titles", "daily_sentiment", "labelled_titles", "coin_daily_sentiment", "title_coins",
     "title_topics", "judgements", "model_quality", "daily_rollup", "coin_daily_rollup",
-    "source_daily_sentiment", "daily_story_sentiment", "feed_state",
+    "source_daily_sentiment", "daily_story_sentiment", "feed_state", "prices", "fear_greed",
+    "coin_daily_market",
 )
 
 
