@@ -123,3 +123,29 @@ def render_png(
         raise UtodayError(f"cannot write {path}: {exc.strerror}") from exc
     finally:
         plt.close(fig)
+
+
+def render_market_png(coin: str, days: Sequence[Any], path: Path) -> None:
+    """The coin's daily mood, its daily log return and the Fear & Greed Index, one per panel,
+    on the same days (`market.leadlag.MarketDay` rows)."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError as exc:
+        raise ConfigError('--png needs matplotlib: pip install -e ".[report]"') from exc
+    fig, axes = plt.subplots(3, 1, figsize=(12, 8), dpi=100, sharex=True)
+    series = (("net score (mood)", [d.mood for d in days], "#3451b2"),
+              ("daily log return", [d.log_return for d in days], "#444444"),
+              ("Fear & Greed (alternative.me)", [d.fear_greed for d in days], "#e08a00"))
+    for ax, (label, values, colour) in zip(axes, series, strict=True):
+        ax.plot([d.day for d in days], [float("nan") if v is None else v for v in values],
+                color=colour, marker=".", linewidth=1)
+        ax.set_ylabel(label)
+        ax.grid(alpha=0.3)
+    axes[0].set_title(f"{coin}: mood, returns and the Fear & Greed Index per UTC day")
+    axes[-1].set_xlabel("day (UTC)")
+    fig.tight_layout()
+    fig.savefig(path, format="png")
+    plt.close(fig)

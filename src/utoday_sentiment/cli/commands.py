@@ -170,6 +170,11 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     from ..report import format_csv, format_table, render_png
     from ..store.analysts import REPORT_COLUMNS, daily_report
 
+    if args.vs_price:
+        from .market import cmd_vs_price
+
+        return cmd_vs_price(args, settings)
+    args.days = args.days or 30
     if args.html and args.coin:
         raise ConfigError("--html draws the overview of every title; leave out --coin")
     if args.coin:

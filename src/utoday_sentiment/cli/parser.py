@@ -245,9 +245,9 @@ def build_parser() -> ArgumentParser:
     report.add_argument(
         "--days",
         type=typed(Whole(1, 3660)),
-        default=30,
+        default=None,
         metavar="N",
-        help="how many UTC days, today included (default 30)",
+        help="how many UTC days, today included (default 30; 365 with --vs-price)",
     )
     report.add_argument(
         "--until",
@@ -265,6 +265,14 @@ def build_parser() -> ArgumentParser:
                         "self-contained HTML page (opens from disk, fetches nothing)")
     report.add_argument("--coin", metavar="SYMBOL", type=str.upper,
                         help="only titles about this coin, e.g. XRP (see `tag`)")
+    report.add_argument("--vs-price", metavar="SYMBOL", type=str.upper,
+                        help="the coin's mood against its daily returns and the Fear & Greed "
+                             "Index: correlation, lead-lag, Granger, out of sample (.[market])")
+    report.add_argument("--min-titles", type=typed(Whole(1, 1000)), default=3, metavar="K",
+                        help="with --vs-price: days with at least K titles naming the coin "
+                             "(default 3)")
+    report.add_argument("--json", action="store_true",
+                        help="with --vs-price: one JSON document with every number")
 
     invoke = _command(sub, "invoke")
     invoke.add_argument("function", choices=("scrape", "label", "feeds", "migrate"))

@@ -64,3 +64,14 @@ def last_fear_greed_day(conn: Connection) -> date | None:
         (day,) = fetch_one(cur)
     conn.rollback()
     return day
+
+
+def market_days(conn: Connection, coin: str, days: int, until: date) -> list[tuple]:
+    """coin_daily_market's rows for `coin` over the `days` UTC days up to `until`."""
+    with translate_errors("reading the market days"), conn.cursor() as cur:
+        cur.execute("SELECT day, log_return, net_score, titles, fear_greed FROM coin_daily_market"
+                    " WHERE coin = %s AND day > %s::date - %s AND day <= %s ORDER BY day",
+                    (coin, until, days, until))
+        rows = cur.fetchall()
+    conn.rollback()
+    return rows
