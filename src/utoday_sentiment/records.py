@@ -183,6 +183,13 @@ class PricesSummary(Summary):
     requests: int = 0
     failed: dict[str, str] = field(default_factory=dict)  # coin (or "fear_greed") -> error
 
+    @property
+    def failed_count(self) -> int:
+        return len(self.failed)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "failed_count": self.failed_count}
+
     def line(self) -> str:
         text = (f"prices ({self.source}): {plural(self.coins, 'coin')}, "
                 f"{plural(self.days_added, 'new day')} of closes ({self.up_to_date} up to date), "

@@ -323,6 +323,7 @@ def test_every_event_file_is_exercised():
         "backfill-all.json",  # the state machine's input: test_backfill_state_machine.py
         "check.json",
         "schedule-feeds.json",  # test_feeds.py: the feeds function
+        "schedule-prices.json",  # test_prices.py: the prices function
     }
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from fakes import Reply
 from fakes.market import FakeMarket, closes
+from tests.integration.test_handlers import lambda_env  # noqa: F401 - a fixture
 from utoday_sentiment import clock
 from utoday_sentiment.cli import main
 
@@ -132,3 +133,22 @@ def test_default_coins_are_btc_eth_and_the_most_mentioned(env, capsys, query, co
     assert code == 0 and out.startswith("prices (coingecko): 3 coins, 1095 new days")
     assert query("SELECT coin, count(*) FROM prices GROUP BY 1 ORDER BY 1") == [
         ("BTC", 365), ("ETH", 365), ("XRP", 365)]
+
+
+def test_the_prices_function_fetches_daily_and_fails_loudly(env, market, query, capsys, monkeypatch,
+                                                             lambda_env):  # noqa: F811
+    from tests.integration.test_handlers import emitted, event
+    from utoday_sentiment.errors import SiteError
+    from utoday_sentiment.handlers.local import invoke
+
+    monkeypatch.setenv("PRICES_SOURCE", "coinbase")
+    monkeypatch.setenv("PRICES_COINS", "BTC,ETH")
+    result = invoke("prices", event("schedule-prices.json"))
+    assert result["ok"] and result["days_added"] == 730 and result["failed_count"] == 0
+    metrics, _ = emitted(capsys)
+    assert metrics["PriceDaysAdded"] == 730 and metrics["PriceFetchesFailed"] == 0
+    monkeypatch.setenv("PRICES_COINS", "BTC,XRP")  # XRP: the imitation knows no XRP-USD
+    market.script("/coinbase/products/XRP", Reply("not found", 404, "text/plain"))
+    with pytest.raises(SiteError, match="XRP"):
+        invoke("prices", event("schedule-prices.json"))
+    assert query("SELECT count(*) FROM prices WHERE coin = 'BTC'") == [(365,)]

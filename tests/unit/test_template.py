@@ -43,9 +43,10 @@ def functions(template):
     }
 
 
-def test_four_functions_whose_handlers_resolve_to_callables(template):
+def test_five_functions_whose_handlers_resolve_to_callables(template):
     found = functions(template)
-    assert set(found) == {"ScrapeFunction", "LabelFunction", "MigrateFunction", "FeedsFunction"}
+    assert set(found) == {"ScrapeFunction", "LabelFunction", "MigrateFunction", "FeedsFunction",
+                          "PricesFunction"}
     assert found["FeedsFunction"]["Condition"] == "HasFeeds"  # only when a feed is configured
     for resource in found.values():
         module_name, _, attribute = resource["Properties"]["Handler"].rpartition(".")
@@ -73,7 +74,7 @@ def test_each_schedule_exists_once_with_retries_and_a_dead_letter_queue(template
         if event["Type"] == "ScheduleV2"
     }
     assert set(schedules) == {("ScrapeFunction", "Daily"), ("LabelFunction", "Backlog"),
-                              ("FeedsFunction", "Hourly")}
+                              ("FeedsFunction", "Hourly"), ("PricesFunction", "Daily")}
     assert [
         r for r in template["Resources"].values() if r["Type"] == "AWS::Scheduler::Schedule"
     ] == []
@@ -127,7 +128,7 @@ def test_no_secret_in_plain_environment_variables(template):
 
 def test_inline_policies_name_their_resources(template):
     roles = [r for r in template["Resources"].values() if r["Type"] == "AWS::IAM::Role"]
-    assert len(roles) == 4
+    assert len(roles) == 5
     for role in roles:
         for policy in role["Properties"]["Policies"]:
             for statement in policy["PolicyDocument"]["Statement"]:
@@ -160,10 +161,10 @@ def test_every_alarm_notifies_the_topic(template):
 
 def test_alarms_watch_metrics_the_handlers_publish(template):
     """A renamed metric would leave its alarm watching nothing (and NoNewTitles breaching)."""
-    from utoday_sentiment.handlers import feeds, label, scrape
+    from utoday_sentiment.handlers import feeds, label, prices, scrape
 
     published = (set(scrape.METRICS) | set(label.METRICS) | set(feeds.METRICS)
-                 | {label.DASHBOARD_METRIC})
+                 | set(prices.METRICS) | {label.DASHBOARD_METRIC})
     watched = {
         r["Properties"]["MetricName"]
         for r in template["Resources"].values()

@@ -103,7 +103,8 @@ def test_no_vpc_permission_without_subnets(translated):
     resources = resolve(translated)
     roles = of_type(resources, "AWS::IAM::Role")
     lambda_roles = {n: r for n, r in roles.items() if "lambda.amazonaws.com" in str(r)}
-    assert set(lambda_roles) == {"ScrapeFunctionRole", "LabelFunctionRole", "MigrateFunctionRole"}
+    assert set(lambda_roles) == {"ScrapeFunctionRole", "LabelFunctionRole", "MigrateFunctionRole",
+                                 "PricesFunctionRole"}
     for name, role in lambda_roles.items():
         assert not any(VPC_POLICY in arn for arn in _managed(role)), name
     for name, function in of_type(resources, "AWS::Lambda::Function").items():
@@ -112,7 +113,8 @@ def test_no_vpc_permission_without_subnets(translated):
 
 def test_vpc_permission_and_config_when_subnets_are_given(translated):
     resources = resolve(translated, SubnetIds="subnet-1,subnet-2", SecurityGroupIds="sg-1")
-    for name in ("ScrapeFunctionRole", "LabelFunctionRole", "MigrateFunctionRole"):
+    for name in ("ScrapeFunctionRole", "LabelFunctionRole", "MigrateFunctionRole",
+                 "PricesFunctionRole"):
         assert any(VPC_POLICY in arn for arn in _managed(resources[name])), name
     for function in of_type(resources, "AWS::Lambda::Function").values():
         assert function["Properties"]["VpcConfig"]["SubnetIds"] == ["subnet-1", "subnet-2"]
@@ -125,12 +127,13 @@ def test_every_function_uses_its_own_role(translated):
         "ScrapeFunction": {"Fn::GetAtt": ["ScrapeFunctionRole", "Arn"]},
         "LabelFunction": {"Fn::GetAtt": ["LabelFunctionRole", "Arn"]},
         "MigrateFunction": {"Fn::GetAtt": ["MigrateFunctionRole", "Arn"]},
+        "PricesFunction": {"Fn::GetAtt": ["PricesFunctionRole", "Arn"]},
     }
 
 
 def test_schedule_names_are_unique_per_stack(translated):
     schedules = of_type(resolve(translated), "AWS::Scheduler::Schedule")
-    assert len(schedules) == 2
+    assert len(schedules) == 3  # scrape, label, prices (feeds only when configured)
     for name, schedule in schedules.items():
         assert "Name" not in schedule["Properties"], f"{name} has a fixed name"
 
@@ -269,3 +272,15 @@ def test_feeds_get_their_own_hourly_function_only_when_configured(translated):
         "Statement"]
     assert {s["Sid"] for s in statements} == {"ReadDatabaseSecret", "OnFailureSendToQueue"}
     assert "FeedsFunction" in resolve(translated, ExtraFeeds="mine=https://example.com/feed")
+
+
+def test_prices_are_fetched_daily_by_a_function_of_their_own_with_an_alarm(translated):
+    resources = resolve(translated)
+    function = resources["PricesFunction"]["Properties"]
+    assert function["Environment"]["Variables"]["PRICES_SOURCE"] == "coingecko"
+    schedules = [r for r in of_type(resources, "AWS::Scheduler::Schedule").values()
+                 if "PricesFunction" in str(r["Properties"]["Target"])]
+    assert [s["Properties"]["ScheduleExpression"] for s in schedules] == ["cron(30 0 * * ? *)"]
+    alarm = resources["PricesErrorsAlarm"]["Properties"]
+    assert alarm["MetricName"] == "Errors" and alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+    assert "PricesFunction" not in resolve(translated, PricesScheduleExpression="")

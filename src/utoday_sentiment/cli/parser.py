@@ -275,7 +275,7 @@ def build_parser() -> ArgumentParser:
                         help="with --vs-price: one JSON document with every number")
 
     invoke = _command(sub, "invoke")
-    invoke.add_argument("function", choices=("scrape", "label", "feeds", "migrate"))
+    invoke.add_argument("function", choices=("scrape", "label", "feeds", "prices", "migrate"))
     invoke.add_argument("event", metavar="EVENT.json", help="the event, e.g. events/backfill.json")
     invoke.add_argument(
         "--timeout",

@@ -12,7 +12,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 # The timeouts template.yaml gives each function.
-TIMEOUTS = {"scrape": 300.0, "label": 60.0, "migrate": 300.0, "feeds": 120.0}
+TIMEOUTS = {"scrape": 300.0, "label": 60.0, "migrate": 300.0, "feeds": 120.0, "prices": 120.0}
 
 
 class LocalContext(LambdaContext):
@@ -50,8 +50,11 @@ def invoke(function: str, event: Any, *, timeout: float | None = None) -> dict[s
         from .migrate import handler
     elif function == "feeds":
         from .feeds import handler
+    elif function == "prices":
+        from .prices import handler
     else:
-        raise ValueError(f"no handler named {function!r}; use scrape, label, feeds or migrate")
+        raise ValueError(f"no handler named {function!r}; use scrape, label, feeds, prices or "
+                         "migrate")
     context = LocalContext(f"utoday-sentiment-{function}", timeout or TIMEOUTS[function])
     with warnings.catch_warnings():
         # Powertools warns when a run published no metric (a refused event): not news on a terminal.

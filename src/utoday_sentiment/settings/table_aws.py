@@ -134,9 +134,10 @@ MARKET_SETTINGS: tuple[Setting, ...] = (
     Setting("PRICES_SOURCE", Choice(("coingecko", "coinbase", "binance")), "coingecko",
             "where daily closes come from: `coingecko` (the past 365 days on free plans), "
             "`coinbase` (no key, full history) or `binance` (refused from some regions)",
-            MARKET, attr="prices_source"),
+            MARKET, attr="prices_source", template="PricesSource"),
     Setting("PRICES_COINS", Text(_tickers, "tickers, comma-separated, e.g. BTC,ETH,XRP"), (),
             "the coins `prices fetch` keeps up to date", MARKET, attr="prices_coins",
+            template="PricesCoins",
             doc_default="unset: BTC, ETH and the ten coins most mentioned in 90 days"),
     Setting("COINGECKO_API_KEY", Text(str, "a CoinGecko demo API key"), None,
             "CoinGecko's free demo key (sent as x-cg-demo-api-key); never logged", MARKET,
