@@ -134,3 +134,23 @@ def test_too_few_days_say_so_and_exit_0(conn, market, capsys):
     out = capsys.readouterr().out
     assert "warning: only 12 days have both a return and at least 3 titles" in out
     assert "at least 30 are needed" in out
+
+
+def test_the_coin_page_shows_price_mood_and_the_report(conn, market, capsys, db_url):
+    from fastapi.testclient import TestClient
+
+    from utoday_sentiment.settings import load_settings
+    from utoday_sentiment.web.app import create_app
+
+    build(conn, market, days=120, mood=lambda i, rng: rng.uniform(-0.6, 0.6),
+          returns=lambda i, m, rng: (0.05 * m[i - 1] if i else 0) + rng.gauss(0, 0.01), seed=4)
+    assert main(["prices", "fetch", "--coin", "BTC", "--source", "coinbase", "--since",
+                 str(TODAY - timedelta(days=121))]) == 0
+    with TestClient(create_app(load_settings(), db_url)) as web:
+        page = web.get("/coins/BTC?days=90").text
+    market_panel = page.split('id="market"')[1].split("</section>")[0]
+    assert market_panel.count('class="mood"') == 89 and 'class="price"' in market_panel  # today: no close yet
+    assert 'class="fear"' in market_panel and "alternative.me" in market_panel
+    assert "mood leads returns by 1 day" in market_panel
+    empty = TestClient(create_app(load_settings(), db_url)).get("/coins/ETH").text
+    assert 'id="market"' not in empty  # no prices stored for ETH: no panel

@@ -75,3 +75,12 @@ def market_days(conn: Connection, coin: str, days: int, until: date) -> list[tup
         rows = cur.fetchall()
     conn.rollback()
     return rows
+
+
+def closes_between(conn: Connection, coin: str, start: date, end: date) -> dict[date, float]:
+    with translate_errors("reading the prices"), conn.cursor() as cur:
+        cur.execute("SELECT day, close FROM prices WHERE coin = %s AND day BETWEEN %s AND %s",
+                    (coin, start, end))
+        rows = dict(cur.fetchall())
+    conn.rollback()
+    return rows

@@ -80,3 +80,52 @@ def daily_chart(rows: Sequence[dict[str, Any]], link: Callable[[date], str] | No
                          f'{rows[index]["day"]}</text>')
     parts.append("</svg>")
     return "\n".join(parts)
+
+
+def market_chart(days: Sequence[Any], coin: str) -> str:
+    """The coin's close (a line, its own scale), its daily mood (points, -1..+1) and the Fear &
+    Greed Index (a line, 0..100) on the same days (`market.leadlag.MarketDay` rows with a
+    `close`)."""
+    count = max(len(days), 1)
+    inner = WIDTH - LEFT - RIGHT
+    step = inner / count
+    height = 220
+    closes = [d.close for d in days if d.close is not None]
+    low, high = (min(closes), max(closes)) if closes else (0.0, 1.0)
+    span = (high - low) or 1.0
+
+    def x(index: int) -> float:
+        return LEFT + step * (index + 0.5)
+
+    def price_y(value: float) -> float:
+        return TOP + (1 - (value - low) / span) * height
+
+    label = f"{coin}: close, mood and the Fear & Greed Index per day"
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart market" viewBox="0 0 {WIDTH} '
+             f'{height + TOP + 40}" role="img" aria-label="{escape(label)}">',
+             f"<title>{escape(label)}</title>"]
+    price = [f"{x(i):.1f},{price_y(d.close):.1f}" for i, d in enumerate(days) if d.close]
+    fear = [f"{x(i):.1f},{TOP + (1 - d.fear_greed / 100) * height:.1f}"
+            for i, d in enumerate(days) if d.fear_greed is not None]
+    if len(fear) > 1:
+        parts.append(f'<polyline class="fear" points="{" ".join(fear)}"/>')
+    if len(price) > 1:
+        parts.append(f'<polyline class="price" points="{" ".join(price)}"/>')
+    for i, d in enumerate(days):
+        if d.mood is None:
+            continue
+        tip = escape(f"{d.day}: mood {d.mood:+.3f}, {d.titles} titles"
+                     + (f", close {d.close:,.2f}" if d.close else "")
+                     + (f", Fear & Greed {d.fear_greed}" if d.fear_greed is not None else ""))
+        y = TOP + (1 - d.mood) / 2 * height
+        parts.append(f'<circle class="mood" cx="{x(i):.1f}" cy="{y:.1f}" r="3.5">'
+                     f"<title>{tip}</title></circle>")
+    parts.append(f'<text class="axis" x="{LEFT - 6}" y="{TOP + 10}" text-anchor="end">'
+                 f'{high:,.0f}</text>')
+    parts.append(f'<text class="axis" x="{LEFT - 6}" y="{TOP + height}" text-anchor="end">'
+                 f'{low:,.0f}</text>')
+    parts.append(f'<text class="axis legend" x="{LEFT}" y="{height + TOP + 30}">line: close (USD)'
+                 " · points: mood (-1..+1) · orange: Fear &amp; Greed (0..100, alternative.me)"
+                 "</text>")
+    parts.append("</svg>")
+    return "\n".join(parts)
