@@ -184,3 +184,14 @@ def test_handler_reads_its_database_from_a_secret(aws, monkeypatch, conn, db_url
     site.serve_listing([articles(0, 4)])
     assert invoke("scrape", {})["new_titles"] == 4
     assert query("SELECT count(*) FROM titles") == [(4,)]
+
+
+def test_the_coingecko_key_from_an_ssm_secure_string_is_never_shown(aws):
+    secrets, ssm = aws
+    db = secrets.create_secret(Name="db", SecretString="postgresql://u:p@h/d")["ARN"]
+    ssm.put_parameter(Name="/utoday/coingecko", Value="CG-ssm-KEY-canary", Type="SecureString")
+    settings = runtime.load_runtime_settings(
+        env(DATABASE_SECRET_ARN=db, COINGECKO_KEY_PARAMETER="/utoday/coingecko"),
+        need_token=False)
+    assert settings.coingecko_api_key == "CG-ssm-KEY-canary"
+    assert "CG-ssm-KEY-canary" not in repr(settings)

@@ -77,12 +77,12 @@ def fetch_and_report(capsys, days: int, *extra: str) -> dict:
 
 
 def test_a_mood_that_drives_tomorrows_return_leads_by_one_day(conn, market, capsys, tmp_path):
-    build(conn, market, days=300, mood=lambda i, rng: rng.uniform(-0.6, 0.6),
+    build(conn, market, days=365, mood=lambda i, rng: rng.uniform(-0.6, 0.6),
           returns=lambda i, m, rng: (0.05 * m[i - 1] if i else 0) + rng.gauss(0, 0.01),
           fear=lambda i, rng: rng.uniform(10, 90), seed=4)  # fixed: a 5% test errs 1 time in 20
     png = tmp_path / "btc.png"
-    report = fetch_and_report(capsys, 300, "--png", str(png))
-    assert report["usable_days"] >= 290
+    report = fetch_and_report(capsys, 365, "--png", str(png))  # a year of headlines and prices
+    assert report["usable_days"] == 365
     mood = report["signals"]["mood"]
     assert mood["used"] == "mood"  # stationary: used as it is
     assert mood["verdicts"]["lead_lag"] == "mood leads returns by 1 day"
@@ -95,7 +95,7 @@ def test_a_mood_that_drives_tomorrows_return_leads_by_one_day(conn, market, caps
     assert fear["verdicts"]["lead_lag"] == (
         "no detectable lead of the Fear & Greed Index or of returns at 5% after correction")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert main(["report", "--vs-price", "BTC", "--days", "300"]) == 0
+    assert main(["report", "--vs-price", "BTC", "--days", "365"]) == 0
     text = capsys.readouterr().out
     assert "verdict (lead lag): mood leads returns by 1 day" in text
     assert "Crypto Fear & Greed Index, alternative.me" in text  # the attribution

@@ -284,3 +284,18 @@ def test_prices_are_fetched_daily_by_a_function_of_their_own_with_an_alarm(trans
     alarm = resources["PricesErrorsAlarm"]["Properties"]
     assert alarm["MetricName"] == "Errors" and alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
     assert "PricesFunction" not in resolve(translated, PricesScheduleExpression="")
+
+
+def test_the_prices_function_may_read_only_its_coingecko_key_parameter(translated):
+    def statements(resources):
+        return resources["PricesFunctionRole"]["Properties"]["Policies"][0]["PolicyDocument"][
+            "Statement"]
+
+    assert {s["Sid"] for s in statements(resolve(translated))} == {
+        "ReadDatabaseSecret", "OnFailureSendToQueue"}
+    keyed = resolve(translated, CoinGeckoKeyParameterName="/utoday/coingecko")
+    (read,) = [s for s in statements(keyed) if s["Sid"] == "ReadTheCoinGeckoKey"]
+    assert read["Action"] == "ssm:GetParameter" and "${CoinGeckoKeyParameterName}" in str(
+        read["Resource"])
+    variables = keyed["PricesFunction"]["Properties"]["Environment"]["Variables"]
+    assert variables["COINGECKO_KEY_PARAMETER"] == "/utoday/coingecko"

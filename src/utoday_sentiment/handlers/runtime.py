@@ -180,6 +180,8 @@ def load_runtime_settings(
                 "HfTokenParameterName parameter (HF_TOKEN_SECRET_ARN / HF_TOKEN_PARAMETER), or "
                 "HF_API_TOKEN when running locally"
             )
+    if settings.coingecko_key_parameter and not settings.coingecko_api_key:
+        changes["coingecko_api_key"] = _fetch_parameter(settings.coingecko_key_parameter)
     if need_token and settings.sentiment_backend == "onnx" and settings.onnx_model_s3_uri:
         changes["onnx_model"] = str(model_from_s3(settings.onnx_model_s3_uri))
     return dataclasses.replace(settings, **changes) if changes else settings

@@ -80,6 +80,7 @@ class Settings:
     prices_source: str = "coingecko"
     prices_coins: tuple[str, ...] = ()
     coingecko_api_key: str | None = field(default=None, repr=False)
+    coingecko_key_parameter: str | None = None
     coingecko_base_url: str = "https://api.coingecko.com/api/v3"
     coinbase_base_url: str = "https://api.exchange.coinbase.com"
     binance_base_url: str = "https://api.binance.com"

@@ -142,6 +142,10 @@ MARKET_SETTINGS: tuple[Setting, ...] = (
     Setting("COINGECKO_API_KEY", Text(str, "a CoinGecko demo API key"), None,
             "CoinGecko's free demo key (sent as x-cg-demo-api-key); never logged", MARKET,
             attr="coingecko_api_key", secret=True, doc_default="unset: keyless (tight limits)"),
+    Setting("COINGECKO_KEY_PARAMETER", Text(str, "an SSM parameter name"), None,
+            "on AWS: the SSM SecureString holding COINGECKO_API_KEY (the prices function reads "
+            "it)", MARKET, attr="coingecko_key_parameter", template="CoinGeckoKeyParameterName",
+            doc_default="unset"),
     Setting("COINGECKO_BASE_URL", Text(_http_url, "an http(s) URL"),
             "https://api.coingecko.com/api/v3", "CoinGecko's API (a mirror, a local imitation)",
             MARKET, attr="coingecko_base_url"),
