@@ -273,3 +273,29 @@ def test_the_feeds_handler_works_with_only_the_bundle_importable(bundle_env, que
     result = out["results"]["feeds"]
     assert result["ok"] and result["new_titles"] == 2 and result["stories_joined"] == 1
     assert query("SELECT count(DISTINCT story_id) FROM titles") == [(1,)]
+
+
+def test_the_prices_handler_works_with_only_the_bundle_importable(bundle_env, query):
+    """The daily price fetch needs nothing the bundle lacks (statsmodels is for the report)."""
+    from datetime import timedelta
+
+    from fakes.market import FakeMarket, closes
+    from utoday_sentiment import clock
+
+    days = [clock.today() - timedelta(days=n) for n in range(5, 0, -1)]
+    server = FakeMarket(clock.now())
+    server.prices = {"BTC": closes(days)}
+    server.fear_greed = dict.fromkeys(days, 40)
+    server.start()
+    try:
+        env = {**bundle_env, "PRICES_SOURCE": "coinbase", "PRICES_COINS": "BTC",
+               "COINBASE_BASE_URL": server.root + "/coinbase",
+               "FEAR_GREED_URL": server.root + "/fng/?limit=0&format=json"}
+        calls = [("prices", json.loads((EVENTS / "schedule-prices.json").read_text()))]
+        out = run_in_bundle(env, calls, ["statsmodels"])
+    finally:
+        server.stop()
+    assert out["probes"] == {"statsmodels": "blocked"}
+    result = out["results"]["prices"]
+    assert result["ok"] and result["days_added"] == 5 and result["fear_greed_added"] == 5
+    assert query("SELECT count(*) FROM prices") == [(5,)]
