@@ -30,21 +30,18 @@ def cmd_vs_price(args: argparse.Namespace, settings: Settings) -> int:
 
     from .. import clock
     from ..errors import ConfigError
+    from ..market.leadlag import analyse
     from ..store.market import market_days
     from .db import read_only
 
     try:
-        import statsmodels  # noqa: F401
-
-        from ..market.leadlag import MarketDay, analyse
+        import statsmodels  # noqa: F401 - the market extra; analyse imports it on use
     except ImportError as exc:
         raise ConfigError('report --vs-price needs the market extra: pip install -e ".[market]"'
                           ) from exc
     until = args.until or clock.today() - timedelta(days=1)
     days_asked = args.days or 365
-    rows = read_only(settings, lambda conn: market_days(conn, args.vs_price, days_asked, until))
-    days = [MarketDay(r[0], r[1], None if r[2] is None else float(r[2]), r[3], r[4])
-            for r in rows]
+    days = read_only(settings, lambda conn: market_days(conn, args.vs_price, days_asked, until))
     report = {"coin": args.vs_price, "until": until.isoformat(), **analyse(
         days, min_titles=args.min_titles)}
     if args.json:

@@ -35,6 +35,7 @@ class MarketDay:
     mood: float | None  # the coin's net score that day
     titles: int
     fear_greed: int | None
+    close: float | None = None  # for the chart; the statistics use the return
 
 
 def _lookup(values: dict[date, float], day: date, lag: int) -> float | None:

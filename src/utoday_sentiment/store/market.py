@@ -8,6 +8,7 @@ from datetime import date
 
 import psycopg2.extras
 
+from ..market.leadlag import MarketDay
 from ..market.prices import DailyClose, FearGreed
 from .connection import Connection, fetch_one, rollback_quietly, translate_errors
 
@@ -66,21 +67,14 @@ def last_fear_greed_day(conn: Connection) -> date | None:
     return day
 
 
-def market_days(conn: Connection, coin: str, days: int, until: date) -> list[tuple]:
-    """coin_daily_market's rows for `coin` over the `days` UTC days up to `until`."""
+def market_days(conn: Connection, coin: str, days: int, until: date) -> list[MarketDay]:
+    """coin_daily_market's days for `coin` over the `days` UTC days up to `until`."""
     with translate_errors("reading the market days"), conn.cursor() as cur:
-        cur.execute("SELECT day, log_return, net_score, titles, fear_greed FROM coin_daily_market"
+        cur.execute("SELECT day, log_return, net_score, titles, fear_greed, close"
+                    " FROM coin_daily_market"
                     " WHERE coin = %s AND day > %s::date - %s AND day <= %s ORDER BY day",
                     (coin, until, days, until))
         rows = cur.fetchall()
     conn.rollback()
-    return rows
-
-
-def closes_between(conn: Connection, coin: str, start: date, end: date) -> dict[date, float]:
-    with translate_errors("reading the prices"), conn.cursor() as cur:
-        cur.execute("SELECT day, close FROM prices WHERE coin = %s AND day BETWEEN %s AND %s",
-                    (coin, start, end))
-        rows = dict(cur.fetchall())
-    conn.rollback()
-    return rows
+    return [MarketDay(r[0], r[1], None if r[2] is None else float(r[2]), r[3], r[4], r[5])
+            for r in rows]

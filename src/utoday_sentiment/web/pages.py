@@ -143,32 +143,15 @@ def coin(request: Request, symbol: str) -> Response:
 def _market(state: AppState, coin: str, span: params.Window) -> tuple[str | None, Any]:
     """The coin's price beside its mood (when prices are stored), and `report --vs-price`'s
     document for the window (None without the market extra)."""
-    from dataclasses import dataclass
-
-    from ..store.market import closes_between, market_days
+    from ..market.leadlag import analyse
+    from ..store.market import market_days
 
     with state.db.connection() as conn:
-        rows = market_days(conn, coin, span.days, span.end)
-        closes = closes_between(conn, coin, span.start, span.end) if rows else {}
-    if not rows:
+        days = market_days(conn, coin, span.days, span.end)
+    if not days:
         return None, None
-
-    @dataclass(frozen=True)
-    class Day:  # leadlag.MarketDay's fields, and the close for the chart
-        day: Any
-        log_return: float | None
-        mood: float | None
-        titles: int
-        fear_greed: int | None
-        close: float | None
-
-    days = [Day(r[0], r[1], None if r[2] is None else float(r[2]), r[3], r[4],
-                closes.get(r[0])) for r in rows]
-    from ..market.leadlag import MarketDay, analyse
-
     try:  # statsmodels and scipy: the market extra
-        report = analyse([MarketDay(d.day, d.log_return, d.mood, d.titles, d.fear_greed)
-                          for d in days])
+        report = analyse(days)
     except ImportError:
         report = None
     return svg.market_chart(days, coin), report
