@@ -117,12 +117,18 @@ def run_feeds(settings: Settings, conn: Connection, deadline: Deadline | None = 
     result = _run(summary, client, lambda: FeedClient(settings), lambda feed_client: poll_feeds(
         conn, feed_client, settings, feeds, deadline or Deadline(), summary))
     if result.error is None and summary.failed:
-        names = ", ".join(sorted(summary.failed))
-        result.error = SiteError(
-            f"{len(summary.failed)} of {summary.feeds} feeds failed ({names}): "
-            f"{next(iter(summary.failed.values()))}; the others were read. "
-            "`utoday-sentiment sources` shows each one's last error")
+        result.error = _some_failed(summary.failed, summary.feeds, "feeds",
+                                    "; the others were read. `utoday-sentiment sources` shows "
+                                    "each one's last error")
     return result
+
+
+def _some_failed(failed: Mapping[str, str], asked: int, what: str, after: str = ""
+                 ) -> SiteError:
+    """The one-line error of a run where some of its parts failed and the others were done."""
+    names = sorted(failed)
+    return SiteError(f"{len(names)} of {asked} {what} failed ({', '.join(names)}): "
+                     f"{failed[names[0]]}{after}")
 
 
 def run_prices(settings: Settings, conn: Connection, *, coins: list[str] | None = None,
@@ -137,9 +143,9 @@ def run_prices(settings: Settings, conn: Connection, *, coins: list[str] | None 
     result = _run(summary, client, lambda: PriceClient(settings), lambda price_client:
                   fetch_prices(conn, price_client, settings, chosen, since, source, summary))
     if result.error is None and summary.failed:
-        first = next(iter(summary.failed.values()))
-        result.error = SiteError(f"{len(summary.failed)} of {summary.coins + 1} fetches failed "
-                                 f"({', '.join(sorted(summary.failed))}): {first}")
+        asked = summary.coins + int(summary.fear_greed_asked)
+        result.error = _some_failed(summary.failed, asked, "fetches",
+                                    "; the others were stored")
     return result
 
 

@@ -53,6 +53,7 @@ def fetch_prices(conn: Connection, client: PriceClient, settings: Settings, coin
         summary.days_added += store_closes(conn, coin, source.name, rows)
     last = last_fear_greed_day(conn)
     if last is None or last < yesterday:
+        summary.fear_greed_asked = True
         try:
             index = fetch_fear_greed(client)
         except SiteError as exc:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from .clock import utc_time
 
@@ -64,10 +64,14 @@ class LabelRequest:
 
 
 class Summary:
-    """What a job did, for people (`line`) and machines (`as_dict`)."""
+    """What a job did, for people (`line`) and machines (`as_dict`). `DERIVED` names properties
+    that `as_dict` carries beside the fields (metrics and handler answers read them)."""
+
+    DERIVED: ClassVar[tuple[str, ...]] = ()
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)  # type: ignore[call-overload]  # every summary is a dataclass
+        fields = asdict(self)  # type: ignore[call-overload]  # every summary is a dataclass
+        return {**fields, **{name: getattr(self, name) for name in self.DERIVED}}
 
     def line(self) -> str:
         raise NotImplementedError
@@ -116,6 +120,8 @@ class LabelSummary(Summary):
     held: int = 0  # of the remaining, those another labeller's live lease holds
     held_until: str | None = None  # ISO time the earliest of those leases ends (UTC)
 
+    DERIVED = ("stalled",)
+
     @property
     def stalled(self) -> bool:
         """Titles wait, yet this run neither labelled nor retired one: the backend gave nothing
@@ -123,8 +129,6 @@ class LabelSummary(Summary):
         every run for hours is an outage that no error reports, so the Lambda publishes it."""
         return self.remaining > 0 and self.labelled == 0 and self.failed == 0
 
-    def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "stalled": self.stalled}
 
     def line(self) -> str:
         held = ""
@@ -153,12 +157,12 @@ class FeedsSummary(Summary):
     failed: dict[str, str] = field(default_factory=dict)  # source -> its one-line error
     stopped: str = ""
 
+    DERIVED = ("failed_count",)
+
     @property
     def failed_count(self) -> int:
         return len(self.failed)
 
-    def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "failed_count": self.failed_count}
 
     def line(self) -> str:
         text = (f"feeds: {plural(self.feeds, 'feed')} read ({self.not_modified} not modified), "
@@ -180,15 +184,16 @@ class PricesSummary(Summary):
     days_added: int = 0
     up_to_date: int = 0  # coins whose closes were complete already (nothing asked)
     fear_greed_added: int = 0
+    fear_greed_asked: bool = False  # the index was behind, so it was asked for
     requests: int = 0
     failed: dict[str, str] = field(default_factory=dict)  # coin (or "fear_greed") -> error
+
+    DERIVED = ("failed_count",)
 
     @property
     def failed_count(self) -> int:
         return len(self.failed)
 
-    def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "failed_count": self.failed_count}
 
     def line(self) -> str:
         text = (f"prices ({self.source}): {plural(self.coins, 'coin')}, "
