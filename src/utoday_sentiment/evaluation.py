@@ -23,9 +23,8 @@ _CANDIDATES_SQL = """
 SELECT t.id, t.url, t.published_at, t.title, COALESCE(t.sentiment, 'unlabelled'),
        (t.published_at AT TIME ZONE 'UTC')::date
 FROM titles AS t
-WHERE NOT t.sponsored AND t.id <> ALL(%(skip)s::bigint[]) AND NOT EXISTS (
-    SELECT 1 FROM judgements AS j
-    WHERE j.title_id = t.id AND (%(judge)s::text IS NULL OR j.judge = %(judge)s))
+WHERE NOT t.sponsored
+  AND (%(judged_too)s OR NOT EXISTS (SELECT 1 FROM judgements AS j WHERE j.title_id = t.id))
 ORDER BY t.id
 """
 JUDGED_SQL = """
@@ -35,22 +34,19 @@ ORDER BY t.id, j.judge
 """
 
 
-def candidates(conn: Connection, *, judge: str | None = None, skip: Sequence[int] = ()
-               ) -> list[tuple[Any, ...]]:
-    """Titles to judge: not sponsored, not judged (by `judge`, or by anybody), not in `skip`."""
+def candidates(conn: Connection, *, judged_too: bool = False) -> list[tuple[Any, ...]]:
+    """Titles to judge, not sponsored: those nobody judged, or with `judged_too` every one."""
     with translate_errors("sampling titles"), conn.cursor() as cur:
-        cur.execute(_CANDIDATES_SQL, {"judge": judge, "skip": list(skip)})
+        cur.execute(_CANDIDATES_SQL, {"judged_too": judged_too})
         rows = cur.fetchall()
     conn.rollback()
     return rows
 
 
-def sample(conn: Connection, size: int, seed: int, *, judge: str | None = None,
-           skip: Sequence[int] = ()) -> list[tuple[Any, ...]]:
-    """`size` titles nobody judged (with `judge`: that judge did not), the same for the same
-    seed and data: stratified over the current labels (each label in turn), spread over days
-    (each day in turn within a label)."""
-    rows = candidates(conn, judge=judge, skip=skip)
+def sample(conn: Connection, size: int, seed: int) -> list[tuple[Any, ...]]:
+    """`size` titles nobody judged, the same for the same seed and data: stratified over the
+    current labels (each label in turn), spread over days (each day in turn within a label)."""
+    rows = candidates(conn)
     if not rows:
         raise ConfigError("nothing to sample: every stored title is judged already, or none is "
                           "stored; run `utoday-sentiment run` first")
@@ -63,7 +59,7 @@ def next_to_judge(conn: Connection, judge: str, *, skip: Sequence[int] = ()
     """The next title for `judge` (the sampler's first pick among what they have not judged
     nor skipped), blind: no label, no probability; with how many they judged and how many are
     left. None when nothing is left."""
-    every = candidates(conn, judge="", skip=())  # judged by "" means: judged by nobody
+    every = candidates(conn, judged_too=True)
     with translate_errors("counting judgements"), conn.cursor() as cur:
         cur.execute("SELECT title_id FROM judgements WHERE judge = %s", (judge,))
         done = {row[0] for row in cur.fetchall()}
