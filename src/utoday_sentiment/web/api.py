@@ -14,8 +14,10 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 
 from .. import evaluation
+from ..errors import ConfigError
 from ..jobs import model_identity
 from ..store import browse
+from ..store.connection import Connection
 from . import params
 from .errors import NotFound
 from .state import AppState
@@ -97,14 +99,16 @@ class JudgementIn(BaseModel):
 # the questions, shared with pages.py
 
 
+def chosen_source(conn: Connection, value: str | None) -> str | None:
+    """`source=` checked against the sources that stored titles (listed only when given)."""
+    return params.source(value, browse.sources(conn)) if value and value.strip() else None
+
+
 def daily_rows(state: AppState, query: dict[str, str]) -> list[dict[str, Any]]:
     coin = params.coin(query.get("coin"))
     with state.db.connection() as conn:
-        source = params.source(query.get("source"), browse.sources(conn)) if query.get(
-            "source") else None
+        source = chosen_source(conn, query.get("source"))
         if coin and source:
-            from ..errors import ConfigError
-
             raise ConfigError("send coin= or source=, not both: the coins are counted over "
                               "every source")
         first = browse.first_day(conn) if query.get("days") == "all" else None
@@ -112,27 +116,14 @@ def daily_rows(state: AppState, query: dict[str, str]) -> list[dict[str, Any]]:
         return browse.daily(conn, span.start, span.end, coin, source)
 
 
-def title_query(query: dict[str, str], known_sources: list[str] | None = None
-                ) -> browse.TitleQuery:
-    return browse.TitleQuery(
-        source=params.source(query.get("source"), known_sources or []) if query.get(
-            "source") else None,
+def checked_title_query(query: dict[str, str], conn: Connection) -> browse.TitleQuery:
+    chosen = browse.TitleQuery(
         q=params.text(query.get("q"), "q"), coin=params.coin(query.get("coin")),
         sentiment=params.sentiment(query.get("sentiment")),
         start=params.day(query.get("from"), "from"), end=params.day(query.get("to"), "to"),
-        model=params.text(query.get("model"), "model", 300))
-
-
-def checked_title_query(query: dict[str, str], state: AppState | None = None
-                        ) -> browse.TitleQuery:
-    known: list[str] = []
-    if query.get("source") and state is not None:
-        with state.db.connection() as conn:
-            known = browse.sources(conn)
-    chosen = title_query(query, known)
+        model=params.text(query.get("model"), "model", 300),
+        source=chosen_source(conn, query.get("source")))
     if chosen.start and chosen.end and chosen.start > chosen.end:
-        from ..errors import ConfigError
-
         raise ConfigError(f"from={chosen.start} is after to={chosen.end}: send from on or "
                           "before to")
     return chosen
@@ -166,8 +157,6 @@ def skip_list(value: str | None) -> list[int]:
     try:
         return [int(x) for x in value.split(",") if x.strip()][:500]
     except ValueError:
-        from ..errors import ConfigError
-
         raise ConfigError(f"skip={value!r} is not a list of title ids: send 12,34,56") from None
 
 
@@ -198,9 +187,9 @@ def api_daily_csv(request: Request) -> Response:
 def api_titles(request: Request) -> dict[str, Any]:
     """Headlines newest first, by keyset: pass `next_cursor` back as `cursor`."""
     query = dict(request.query_params)
-    chosen = checked_title_query(query, core(request))
     limit = params.whole(query.get("limit"), "limit", 1, 500, 50)
     with core(request).db.connection() as conn:
+        chosen = checked_title_query(query, conn)
         items, cursor = browse.search_titles(conn, chosen, limit=limit,
                                              cursor=query.get("cursor") or None)
     return {"items": items, "next_cursor": cursor}
@@ -210,7 +199,8 @@ def api_titles(request: Request) -> dict[str, Any]:
 def api_titles_csv(request: Request) -> Response:
     """Every headline the filter selects (all pages), as CSV."""
     state = core(request)
-    chosen = checked_title_query(dict(request.query_params), state)
+    with state.db.connection() as conn:  # a bad parameter answers 400 before the stream starts
+        chosen = checked_title_query(dict(request.query_params), conn)
 
     def rows() -> Iterator[dict[str, Any]]:
         with state.db.connection() as conn:
@@ -266,8 +256,6 @@ def api_judge_next(request: Request) -> Any:
     """The next headline for `judge` to label, blind: never the model's label."""
     judge = params.text(request.query_params.get("judge"), "judge", 64)
     if not judge:
-        from ..errors import ConfigError
-
         raise ConfigError("judge is missing: send judge=YOUR_NAME")
     found = next_to_judge(core(request), judge, skip_list(request.query_params.get("skip")))
     if found is None:

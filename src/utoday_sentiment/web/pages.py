@@ -68,7 +68,7 @@ def overview(request: Request) -> Response:
 
     with state.db.connection() as conn:
         known = browse.sources(conn)
-        source = params.source(query.get("source"), known)
+        source = params.source(query.get("source"), known) if query.get("source") else None
         first = browse.first_day(conn)
         span = params.window(query.get("days"), query.get("from"), query.get("to"), first=first)
         rows = browse.daily(conn, span.start, span.end, source=source)
@@ -95,8 +95,8 @@ def overview(request: Request) -> Response:
 def titles(request: Request) -> Response:
     state: AppState = request.app.state.core
     query = dict(request.query_params)
-    chosen = api.checked_title_query(query, state)
     with state.db.connection() as conn:
+        chosen = api.checked_title_query(query, conn)
         items, cursor = browse.search_titles(conn, chosen, limit=50,
                                              cursor=query.get("cursor") or None)
         models = browse.models(conn)
