@@ -6,18 +6,17 @@ service is dropped."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
-import requests
-
 from .. import clock
 from ..errors import ConfigError, SiteError
 from ..settings import Settings
-from ..sources.utoday.client import SiteClient, _short_reason
+from ..sources.utoday.client import SiteClient
 
 # CoinGecko's ids are not tickers: the lexicon's coins that have a price there.
 COINGECKO_IDS = {
@@ -104,16 +103,10 @@ class PriceClient:
 
     def get_json(self, service: str, url: str, *, params: dict[str, Any] | None = None,
                  headers: dict[str, str] | None = None) -> Any:
-        self.site.requests_sent += 1
-        timeout = (self.settings.connect_timeout, self.settings.read_timeout)
+        with self.site.get(url, who=service, params=params, headers=headers) as response:
+            body = self.site.read(response, url)
         try:
-            response = self.site.session.get(url, params=params, headers=headers,
-                                             timeout=timeout)
-        except requests.exceptions.RequestException as exc:
-            raise SiteError(f"{service}: cannot reach {url} ({_short_reason(exc)}); try again "
-                            "later") from exc
-        try:
-            document = response.json()
+            document = json.loads(body)
         except ValueError:
             document = None
         if response.status_code == 451:

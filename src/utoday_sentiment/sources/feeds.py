@@ -16,13 +16,11 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import requests
-
 from ..errors import LayoutError, SiteError
 from ..records import ParsedPage, Title
 from ..settings import Settings
 from .catalog import BY_NAME, Feed
-from .utoday.client import SiteClient, _short_reason
+from .utoday.client import SiteClient
 from .utoday.parse import clean_text, clean_title
 
 FEED_PARSER_VERSION = "feed-1"
@@ -147,16 +145,7 @@ class FeedClient:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        connect, read = self.settings.connect_timeout, self.settings.read_timeout
-        if timeout is not None:
-            connect, read = min(connect, timeout), min(read, timeout)
-        self.site.requests_sent += 1
-        try:
-            response = self.site.session.get(feed.url, headers=headers, timeout=(connect, read),
-                                             stream=True)
-        except requests.exceptions.RequestException as exc:
-            raise SiteError(f"{feed.name}: cannot read {feed.url} ({_short_reason(exc)}); the "
-                            "next poll tries again") from exc
+        response = self.site.get(feed.url, who=feed.name, headers=headers, timeout=timeout)
         with response:
             status = response.status_code
             if status == 304:
@@ -168,7 +157,7 @@ class FeedClient:
             if status >= 400:
                 raise SiteError(f"{feed.name}: {feed.url} answered {status} {response.reason}; "
                                 "the next poll tries again", status=status)
-            body = self.site._read_capped(response, feed.url)
+            body = self.site.read(response, feed.url)
             kept = {k: v for k, v in response.headers.items()
                     if k.lower() in ("content-type", "content-location", "content-language")}
             return FeedResponse(status, body, kept, response.headers.get("ETag"),

@@ -139,6 +139,27 @@ class SiteClient:
                 )
             return self._read_capped(response, url)
 
+    def get(self, url: str, *, who: str, headers: dict[str, str] | None = None,
+            params: dict[str, Any] | None = None, timeout: float | None = None
+            ) -> requests.Response:
+        """GET on this session (retries, User-Agent, timeouts bounded by `timeout`) for the
+        other sources: the response to read with `read`, or a one-line SiteError naming `who`
+        when the server cannot be reached."""
+        connect, read = self.settings.connect_timeout, self.settings.read_timeout
+        if timeout is not None:
+            connect, read = min(connect, timeout), min(read, timeout)
+        self.requests_sent += 1
+        try:
+            return self.session.get(url, headers=headers, params=params,
+                                    timeout=(connect, read), stream=True)
+        except requests.exceptions.RequestException as exc:
+            raise SiteError(f"{who}: cannot read {url} ({_short_reason(exc)}); the next run "
+                            "tries again") from exc
+
+    def read(self, response: requests.Response, url: str) -> bytes:
+        """A response's body, refused past UTODAY_MAX_PAGE_BYTES."""
+        return self._read_capped(response, url)
+
     def _read_capped(self, response: requests.Response, url: str) -> bytes:
         cap = self.settings.max_page_bytes
         chunks: list[bytes] = []
