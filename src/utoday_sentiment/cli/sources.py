@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 from contextlib import closing
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from ..deadline import Deadline
@@ -17,6 +17,11 @@ from .db import connect_db, migrate_line, read_only
 
 def _iso(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _minute(value: datetime | None) -> str | None:
+    """A time for the table: to the minute, in UTC (the JSON keeps every digit)."""
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if value else None
 
 
 def poll_feeds(settings: Settings, conn: Connection, deadline: Deadline | None = None
@@ -69,9 +74,10 @@ def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps([{k: _iso(v) for k, v in r.items()} for r in table], indent=2))
         return 0
-    columns = ("source", "items", "newest item", "last fetch", "status", "last new", "last error")
+    columns = ("source", "items", "newest item (UTC)", "last fetch", "status", "last new",
+               "last error")
     print(format_table(columns, [(r["source"] + ("" if r["configured"] else " (off)"), r["items"],
-                                  _iso(r["newest_item_at"]), _iso(r["last_fetch_at"]),
-                                  r["last_status"], _iso(r["last_new_at"]), r["last_error"])
+                                  _minute(r["newest_item_at"]), _minute(r["last_fetch_at"]),
+                                  r["last_status"], _minute(r["last_new_at"]), r["last_error"])
                                  for r in table]))
     return 0
